@@ -1,0 +1,77 @@
+"""Every workflow of the project is a nox session; `nox` alone runs the CI set.
+
+    nox                       lint, typecheck, codegen_check, tests (what CI runs)
+    nox -s generate           regenerate generated/ from specs/
+    nox -s codegen_check      fail with a diff when generated/ drifted from specs/
+    nox -s lint               ruff on handwritten code
+    nox -s typecheck          mypy --strict on handwritten and generated code
+    nox -s tests              pytest (loopback HTTP servers only, no network)
+    nox -s demo               the whole product against built-in local simulators
+    nox -s update_specs       pull specs from upstream and report what changed
+    nox -s bench              benchmarks, side by side with a reference
+
+Tool versions live in pyproject.toml's dependency groups, not here.
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.needs_version = ">=2025.5.1"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["lint", "typecheck", "codegen_check", "tests"]
+nox.options.error_on_missing_interpreters = True
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+HANDWRITTEN = ["facade/usage_reports", "tools", "tests", "benchmarks", "noxfile.py"]
+GENERATED_PACKAGES = ["edgeimpulse_client", "altostrat_client", "statsig_client"]
+
+
+def _install_groups(session: nox.Session, *groups: str) -> None:
+    requirements: list[str] = []
+    for group in groups:
+        requirements.extend(nox.project.dependency_groups(PYPROJECT, group))
+    session.install(*requirements)
+
+
+@nox.session
+def generate(session: nox.Session) -> None:
+    """Regenerate the three client packages in generated/ (`-- --record` accepts local spec edits)."""
+    _install_groups(session, "codegen", "specs")
+    session.run("python", "-m", "tools.codegen", "generate", *session.posargs, env={"RUFF_NO_CACHE": "true"})
+
+
+@nox.session
+def codegen_check(session: nox.Session) -> None:
+    """Regenerate into a temporary folder and fail with a unified diff on any drift."""
+    _install_groups(session, "codegen", "specs")
+    session.run("python", "-m", "tools.codegen", "check", env={"RUFF_NO_CACHE": "true"})
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff on the handwritten code (generated/ is checked by its own pinned hooks)."""
+    _install_groups(session, "lint")
+    session.run("ruff", "check", *HANDWRITTEN)
+    session.run("ruff", "format", "--check", *HANDWRITTEN)
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the facade, tools and tests, then on the generated clients."""
+    _install_groups(session, "typecheck", "codegen")
+    session.install("-e", ".")
+    session.run("mypy", *HANDWRITTEN)
+    generated_args = [arg for package in GENERATED_PACKAGES for arg in ("-p", package)]
+    session.run("mypy", "--strict", "--python-version", "3.11", *generated_args, env={"MYPYPATH": "generated"})
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """pytest on loopback servers; `-- -k NAME` etc. are passed through."""
+    _install_groups(session, "test")
+    session.install(".")
+    args = session.posargs or ["-q"]
+    session.run("pytest", *args, env={"RUFF_NO_CACHE": "true", "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")})
