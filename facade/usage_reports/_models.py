@@ -1,0 +1,33 @@
+"""The result of every call: one UsageReport, whichever the provider."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+from ._requests import ReportRequest
+
+
+@attrs.frozen
+class UsageReport:
+    """A fetched (``content``) or downloaded (``path``) usage report.
+
+    ``sha256`` and ``size`` are of the bytes received, computed while they
+    streamed. ``suggested_filename`` is deterministic per request.
+    """
+
+    provider: str
+    request: ReportRequest
+    media_type: str
+    size: int
+    sha256: str
+    suggested_filename: str
+    content: bytes | None = attrs.field(default=None, repr=lambda c: "None" if c is None else f"<{len(c)} bytes>")
+    path: Path | None = None
+
+    def text(self, encoding: str = "utf-8") -> str:
+        """The content decoded (for CSV reports fetched into memory)."""
+        if self.content is None:
+            raise ValueError("this report was downloaded to a file; read it from .path")
+        return self.content.decode(encoding)

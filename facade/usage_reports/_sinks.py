@@ -1,0 +1,180 @@
+"""Where a report's bytes go while they stream: memory, or a temporary file
+that becomes the destination atomically, or vanishes.
+
+Both hash while they receive, so size and sha256 cost no second pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from ._exceptions import InvalidRequest
+
+_umask: int | None = None
+
+
+def _current_umask() -> int:
+    global _umask
+    if _umask is None:
+        _umask = os.umask(0o022)
+        os.umask(_umask)
+    return _umask
+
+
+class Sink:
+    """Receives the body of one attempt; reset() starts over for a retry."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._hash = hashlib.sha256()
+        self.head = b""
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+    def reset(self) -> None:
+        self.size = 0
+        self._hash = hashlib.sha256()
+        self.head = b""
+
+    def write(self, chunk: bytes) -> None:
+        if len(self.head) < 16:
+            self.head = (self.head + chunk)[:16]
+        self.size += len(chunk)
+        self._hash.update(chunk)
+
+    def commit(self) -> None:
+        """Make the received bytes final (no-op in memory)."""
+
+    def abort(self) -> None:
+        """Forget everything received; leave nothing behind."""
+
+
+class MemorySink(Sink):
+    def __init__(self) -> None:
+        super().__init__()
+        self._chunks: list[bytes] = []
+
+    def reset(self) -> None:
+        super().reset()
+        self._chunks.clear()
+
+    def write(self, chunk: bytes) -> None:
+        super().write(chunk)
+        self._chunks.append(chunk)
+
+    def content(self) -> bytes:
+        return b"".join(self._chunks)
+
+    def abort(self) -> None:
+        self._chunks.clear()
+
+
+def check_destination(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
+    """Refuse, before any request, a destination that cannot or must not be written."""
+    try:
+        destination = Path(os.fspath(path)).expanduser()
+    except TypeError as exc:
+        raise InvalidRequest(f"download path must be a str or os.PathLike, not {type(path).__name__}") from exc
+    if not destination.name or destination.name in {".", ".."}:
+        raise InvalidRequest(f"download path {str(destination)!r} does not name a file")
+    folder = destination.parent
+    if not folder.is_dir():
+        raise InvalidRequest(f"download folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InvalidRequest(f"download folder {str(folder)!r} is not writable")
+    if destination.is_dir():
+        raise InvalidRequest(f"download path {str(destination)!r} is a directory")
+    if destination.exists() and not overwrite:
+        raise InvalidRequest(f"{str(destination)!r} already exists; pass overwrite=True to replace it")
+    return destination
+
+
+class FileSink(Sink):
+    """A hidden temporary file beside the destination; commit() fsyncs and renames it into place."""
+
+    def __init__(self, destination: Path, *, overwrite: bool) -> None:
+        super().__init__()
+        self.destination = destination
+        self.overwrite = overwrite
+        self._file: tempfile._TemporaryFileWrapper[bytes] | None = None
+
+    @property
+    def temp_path(self) -> Path | None:
+        return Path(self._file.name) if self._file is not None else None
+
+    def _open(self) -> tempfile._TemporaryFileWrapper[bytes]:
+        if self._file is None:
+            self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives until commit/abort
+                mode="w+b",
+                dir=self.destination.parent,
+                prefix=f".{self.destination.name}.",
+                suffix=".part",
+                delete=False,
+            )
+        return self._file
+
+    def reset(self) -> None:
+        super().reset()
+        if self._file is not None:
+            self._file.seek(0)
+            self._file.truncate()
+
+    def write(self, chunk: bytes) -> None:
+        super().write(chunk)
+        self._open().write(chunk)
+
+    def commit(self) -> None:
+        file = self._open()
+        file.flush()
+        os.fsync(file.fileno())
+        os.fchmod(file.fileno(), 0o666 & ~_current_umask())
+        file.close()
+        temp = Path(file.name)
+        if self.overwrite:
+            os.replace(temp, self.destination)
+        else:
+            try:
+                os.link(temp, self.destination)  # atomic, and fails if the destination appeared meanwhile
+            except FileExistsError:
+                self.abort()
+                raise InvalidRequest(
+                    f"{str(self.destination)!r} appeared during the download; it was left untouched"
+                ) from None
+            except OSError:  # no hard links on this file system
+                if self.destination.exists():
+                    self.abort()
+                    raise InvalidRequest(
+                        f"{str(self.destination)!r} appeared during the download; it was left untouched"
+                    ) from None
+                os.replace(temp, self.destination)
+            else:
+                temp.unlink()
+        self._file = None
+        _fsync_folder(self.destination.parent)
+
+    def abort(self) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            with contextlib.suppress(OSError):
+                file.close()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(file.name)
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
