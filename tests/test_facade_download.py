@@ -1,0 +1,139 @@
+"""Behaviour 9: download() streams to a temporary file and renames it into place, or leaves nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from facade_runner import run, sandbox_settings
+from usage_reports import (
+    AltostratUsagePdf,
+    EdgeImpulseUsageReport,
+    InvalidRequest,
+    ServerError,
+    UnexpectedResponse,
+    UsageReports,
+)
+from usage_reports._simulators import Reply, VendorSimulators
+
+KINDS = ["sync", "async"]
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_download_writes_the_file_with_its_size_and_sha256(
+    simulators: VendorSimulators, tmp_path: Path, kind: str
+) -> None:
+    simulators.set_report_size(3, 300_000)
+    target = tmp_path / "report.csv"
+    report = run(kind, sandbox_settings(simulators), "download", EdgeImpulseUsageReport(1, 2, 3), target)
+    data = target.read_bytes()
+    assert data == simulators.report_bytes(3)
+    assert report.path == target
+    assert report.content is None
+    assert report.size == len(data) == 300_000
+    assert report.sha256 == hashlib.sha256(data).hexdigest()
+    assert files_in(tmp_path) == ["report.csv"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_truncated_body_leaves_no_file_and_no_temporary_file(
+    simulators: VendorSimulators, tmp_path: Path, kind: str
+) -> None:
+    simulators.queue(
+        "altostrat",
+        Reply(
+            status=200,
+            headers=(("Content-Type", "application/pdf"),),
+            body=b"%PDF-1.7" + b"x" * 5000,
+            declared_length=90_000,
+        ),
+    )
+    target = tmp_path / "usage.pdf"
+    with pytest.raises(UnexpectedResponse, match="truncated"):
+        run(kind, sandbox_settings(simulators), "download", AltostratUsagePdf("ws_a1"), target)
+    assert files_in(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_failure_keeps_an_existing_file_untouched_with_overwrite(
+    simulators: VendorSimulators, tmp_path: Path, kind: str
+) -> None:
+    target = tmp_path / "usage.pdf"
+    target.write_bytes(b"last month's report")
+    simulators.queue("altostrat", Reply(status=200, headers=(("Content-Type", "application/pdf"),), body=b"not a pdf"))
+    with pytest.raises(UnexpectedResponse):
+        run(kind, sandbox_settings(simulators), "download", AltostratUsagePdf("ws_a1"), target, overwrite=True)
+    assert target.read_bytes() == b"last month's report"
+    assert files_in(tmp_path) == ["usage.pdf"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_overwrite_replaces_an_existing_file(simulators: VendorSimulators, tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "usage.pdf"
+    target.write_bytes(b"old")
+    report = run(kind, sandbox_settings(simulators), "download", AltostratUsagePdf("ws_a1"), target, overwrite=True)
+    assert target.read_bytes().startswith(b"%PDF-")
+    assert report.size == target.stat().st_size
+    assert files_in(tmp_path) == ["usage.pdf"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_retry_after_a_partial_body_starts_the_file_over(
+    simulators: VendorSimulators, tmp_path: Path, kind: str
+) -> None:
+    simulators.queue(
+        "storage",
+        Reply(status=200, headers=(("Content-Type", "text/csv"),), body=b"partial,partial\n", declared_length=10_000),
+    )
+    target = tmp_path / "r.csv"
+    run(kind, sandbox_settings(simulators, max_retries=1), "download", EdgeImpulseUsageReport(1, 2, 3), target)
+    assert target.read_bytes() == simulators.report_bytes(3)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_server_error_after_retries_leaves_nothing(simulators: VendorSimulators, tmp_path: Path, kind: str) -> None:
+    simulators.queue("storage", Reply(status=500), Reply(status=500))
+    with pytest.raises(ServerError):
+        run(
+            kind,
+            sandbox_settings(simulators, max_retries=1),
+            "download",
+            EdgeImpulseUsageReport(1, 2, 3),
+            tmp_path / "r.csv",
+        )
+    assert files_in(tmp_path) == []
+
+
+def test_file_appearing_during_download_is_not_overwritten(simulators: VendorSimulators, tmp_path: Path) -> None:
+    target = tmp_path / "r.csv"
+    simulators.queue("storage", Reply(status=200, headers=(("Content-Type", "text/csv"),), body=b"new\n", delay=0.5))
+    import threading
+
+    timer = threading.Timer(0.2, lambda: target.write_bytes(b"someone else's"))
+    timer.start()
+    with pytest.raises(InvalidRequest, match="appeared during the download"):
+        run("sync", sandbox_settings(simulators), "download", EdgeImpulseUsageReport(1, 2, 3), target)
+    timer.join()
+    assert target.read_bytes() == b"someone else's"
+    assert files_in(tmp_path) == ["r.csv"]
+
+
+def test_download_memory_stays_flat_whatever_the_size(simulators: VendorSimulators, tmp_path: Path) -> None:
+    """Python-level peak allocation for a 48 MiB download stays far below the body size."""
+    size = 48 * 1024 * 1024
+    simulators.set_report_size(9, size)
+    with UsageReports(**sandbox_settings(simulators)) as client:
+        tracemalloc.start()
+        try:
+            report = client.download(EdgeImpulseUsageReport(1, 2, 9), tmp_path / "big.csv")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert report.size == size
+    assert peak < 4 * 1024 * 1024, f"peak {peak} bytes for a {size}-byte download"
