@@ -1,7 +1,8 @@
 """Carry out a transfer's operations: once with blocking I/O, once with asyncio.
 
-These two functions are the only code the sync and async clients do not
-share; every decision is in ``_engine``.
+Stepping the transfer (send a result in, throw an error in, collect the
+report) is shared in ``_Run``; only the I/O of each operation differs between
+``run_sync`` and ``run_async``. Every decision is in ``_engine``.
 """
 
 from __future__ import annotations
@@ -13,103 +14,112 @@ from typing import Any
 import httpx
 
 from ._constants import CHUNK_SIZE
-from ._engine import Commit, ReadSmall, Receive, Send, Sleep, Transfer
+from ._engine import Commit, Operation, ReadSmall, Receive, Send, Sleep, Transfer
 from ._logging import guarded
 from ._models import UsageReport
 from ._redact import Redactor
 
 
+class _Run:
+    """One transfer being driven: the next operation, its result or error, the open responses."""
+
+    def __init__(self, transfer: Transfer) -> None:
+        self.transfer = transfer
+        self.result: Any = None
+        self.error: Exception | None = None
+        self.report: UsageReport | None = None
+        self.responses: list[httpx.Response] = []
+
+    def next(self) -> Operation | None:
+        """Hand the last result (or error) to the engine; None once it returned its report."""
+        try:
+            operation = self.transfer.throw(self.error) if self.error is not None else self.transfer.send(self.result)
+        except StopIteration as stop:
+            self.report = stop.value
+            return None
+        self.result, self.error = None, None
+        return operation
+
+    def finished(self) -> UsageReport:
+        assert self.report is not None
+        return self.report
+
+
 def run_sync(transfer: Transfer, client: httpx.Client, redact: Redactor) -> UsageReport:
-    responses: list[httpx.Response] = []
-    result: Any = None
-    error: BaseException | None = None
+    run = _Run(transfer)
     try:
         with guarded(redact):
-            while True:
+            while (operation := run.next()) is not None:
                 try:
-                    operation = transfer.throw(error) if error is not None else transfer.send(result)
-                except StopIteration as stop:
-                    report: UsageReport = stop.value
-                    return report
-                result, error = None, None
-                try:
-                    if isinstance(operation, Send):
-                        _close_all(responses)
-                        result = client.send(operation.request, stream=True, follow_redirects=False, auth=None)
-                        responses.append(result)
-                    elif isinstance(operation, Receive):
-                        for chunk in operation.response.iter_bytes(CHUNK_SIZE):
-                            operation.sink.write(chunk)
-                    elif isinstance(operation, ReadSmall):
-                        result = _read_small_sync(operation)
-                    elif isinstance(operation, Sleep):
-                        time.sleep(operation.seconds)
-                    elif isinstance(operation, Commit):
-                        operation.sink.commit()
+                    run.result = _do_sync(operation, client, run.responses)
                 except Exception as exc:  # handed to the engine, which decides
-                    error = exc
+                    run.error = exc
+            return run.finished()
     finally:
         transfer.close()
-        _close_all(responses)
+        for response in run.responses:
+            response.close()
 
 
 async def run_async(transfer: Transfer, client: httpx.AsyncClient, redact: Redactor) -> UsageReport:
-    responses: list[httpx.Response] = []
-    result: Any = None
-    error: BaseException | None = None
+    run = _Run(transfer)
     try:
         with guarded(redact):
-            while True:
+            while (operation := run.next()) is not None:
                 try:
-                    operation = transfer.throw(error) if error is not None else transfer.send(result)
-                except StopIteration as stop:
-                    report: UsageReport = stop.value
-                    return report
-                result, error = None, None
-                try:
-                    if isinstance(operation, Send):
-                        await _aclose_all(responses)
-                        result = await client.send(operation.request, stream=True, follow_redirects=False, auth=None)
-                        responses.append(result)
-                    elif isinstance(operation, Receive):
-                        async for chunk in operation.response.aiter_bytes(CHUNK_SIZE):
-                            operation.sink.write(chunk)
-                    elif isinstance(operation, ReadSmall):
-                        result = await _read_small_async(operation)
-                    elif isinstance(operation, Sleep):
-                        await asyncio.sleep(operation.seconds)
-                    elif isinstance(operation, Commit):
-                        await asyncio.to_thread(operation.sink.commit)  # fsync must not stall the event loop
+                    run.result = await _do_async(operation, client, run.responses)
                 except Exception as exc:  # handed to the engine, which decides
-                    error = exc
+                    run.error = exc
+            return run.finished()
     finally:
         transfer.close()
-        await _aclose_all(responses)
+        for response in run.responses:
+            await response.aclose()
 
 
-def _read_small_sync(operation: ReadSmall) -> bytes:
-    body = bytearray()
-    for chunk in operation.response.iter_bytes():
-        body += chunk
-        if len(body) >= operation.limit:
-            break
-    return bytes(body[: operation.limit])
+def _do_sync(operation: Operation, client: httpx.Client, responses: list[httpx.Response]) -> Any:
+    if isinstance(operation, Send):
+        while responses:  # the engine is done with earlier responses once it sends again
+            responses.pop().close()
+        response = client.send(operation.request, stream=True, follow_redirects=False, auth=None)
+        responses.append(response)
+        return response
+    if isinstance(operation, Receive):
+        for chunk in operation.response.iter_bytes(CHUNK_SIZE):
+            operation.sink.write(chunk)
+    elif isinstance(operation, ReadSmall):
+        body = bytearray()
+        for chunk in operation.response.iter_bytes():
+            body += chunk
+            if len(body) >= operation.limit:
+                break
+        return bytes(body[: operation.limit])
+    elif isinstance(operation, Sleep):
+        time.sleep(operation.seconds)
+    elif isinstance(operation, Commit):
+        operation.sink.commit()
+    return None
 
 
-async def _read_small_async(operation: ReadSmall) -> bytes:
-    body = bytearray()
-    async for chunk in operation.response.aiter_bytes():
-        body += chunk
-        if len(body) >= operation.limit:
-            break
-    return bytes(body[: operation.limit])
-
-
-def _close_all(responses: list[httpx.Response]) -> None:
-    while responses:
-        responses.pop().close()
-
-
-async def _aclose_all(responses: list[httpx.Response]) -> None:
-    while responses:
-        await responses.pop().aclose()
+async def _do_async(operation: Operation, client: httpx.AsyncClient, responses: list[httpx.Response]) -> Any:
+    if isinstance(operation, Send):
+        while responses:  # the engine is done with earlier responses once it sends again
+            await responses.pop().aclose()
+        response = await client.send(operation.request, stream=True, follow_redirects=False, auth=None)
+        responses.append(response)
+        return response
+    if isinstance(operation, Receive):
+        async for chunk in operation.response.aiter_bytes(CHUNK_SIZE):
+            operation.sink.write(chunk)
+    elif isinstance(operation, ReadSmall):
+        body = bytearray()
+        async for chunk in operation.response.aiter_bytes():
+            body += chunk
+            if len(body) >= operation.limit:
+                break
+        return bytes(body[: operation.limit])
+    elif isinstance(operation, Sleep):
+        await asyncio.sleep(operation.seconds)
+    elif isinstance(operation, Commit):
+        await asyncio.to_thread(operation.sink.commit)  # fsync must not stall the event loop
+    return None

@@ -343,17 +343,6 @@ def _receive(
         duration=time.monotonic() - started,
     )
     request = job.request
-    if isinstance(sink, FileSink):
-        return UsageReport(
-            provider=provider,
-            request=request,
-            media_type=accept.media_type,
-            size=sink.size,
-            sha256=sink.sha256,
-            suggested_filename=request.suggested_filename,
-            path=sink.destination,
-        )
-    assert isinstance(sink, MemorySink)
     return UsageReport(
         provider=provider,
         request=request,
@@ -361,7 +350,8 @@ def _receive(
         size=sink.size,
         sha256=sink.sha256,
         suggested_filename=request.suggested_filename,
-        content=sink.content(),
+        content=sink.content() if isinstance(sink, MemorySink) else None,
+        path=sink.destination if isinstance(sink, FileSink) else None,
     )
 
 
