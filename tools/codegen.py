@@ -240,7 +240,7 @@ def record_hashes(root: Path = ROOT) -> None:
     data = load_provenance(root)
     specs = data["specs"]
     assert isinstance(specs, dict)
-    for name, raw in specs.items():
+    for raw in specs.values():
         actual = sha256_of(root / "specs" / raw["spec"])
         if raw["sha256"] != actual:
             raw["sha256"] = actual
@@ -259,7 +259,9 @@ def check(root: Path = ROOT) -> list[str]:
         for entry in entries:
             validate_spec(entry.spec)
             generate_one(entry, fresh_root, version, root)
-            drift = list(diff_trees(root / "generated" / entry.package, fresh_root / entry.package, f"generated/{entry.package}"))
+            drift = list(
+                diff_trees(root / "generated" / entry.package, fresh_root / entry.package, f"generated/{entry.package}")
+            )
             if drift:
                 report.append(f"generated/{entry.package} differs from what specs/{entry.spec.name} generates:")
                 report.extend(line.rstrip("\n") for line in drift)
