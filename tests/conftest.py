@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from spec_validation import spec_path as _spec_path
+from usage_reports._simulators import VendorSimulators
 
 TESTS = Path(__file__).resolve().parent
 REPO_ROOT = TESTS.parent
-
-# --import-mode=importlib leaves sys.path alone: make the helper modules next to
-# the tests (spec_validation) importable, as `pythonpath = ["tests"]` would.
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
-
-from spec_validation import spec_path as _spec_path  # noqa: E402
-from usage_reports._simulators import VendorSimulators  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
