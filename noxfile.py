@@ -75,3 +75,18 @@ def tests(session: nox.Session) -> None:
     session.install(".")
     args = session.posargs or ["-q"]
     session.run("pytest", *args, env={"RUFF_NO_CACHE": "true", "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")})
+
+
+@nox.session
+def update_specs(session: nox.Session) -> None:
+    """Pull specs from upstream, vendor them and report changes; fails on a breaking change (`-- statsig --json`)."""
+    _install_groups(session, "spec-update")
+    session.run("python", "-m", "tools.spec_update", *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The whole product against built-in local simulators: no account, no network (`-- --out-dir DIR`)."""
+    session.install(".")
+    args = session.posargs or ["--out-dir", os.path.join(session.create_tmp(), "usage-reports-demo")]
+    session.run("usage-reports", "demo", *args)

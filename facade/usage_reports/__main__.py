@@ -2,11 +2,7 @@
 
 import sys
 
-
-def main() -> int:
-    print("usage-reports: the command line arrives with the facade", file=sys.stderr)
-    return 2
-
+from ._cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

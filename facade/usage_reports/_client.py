@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Self
 
@@ -121,16 +121,23 @@ class _BaseUsageReports:
     def _redact_secrets(self) -> list[str | None]:
         return [secret for s in self._settings.values() for secret in s.secrets()]
 
-    def _fetch(self, request: ReportRequest, settings: ProviderSettings | None) -> tuple[Transfer, Redactor]:
-        return self._transfer(request, MemorySink(), settings)
+    def _fetch(
+        self, request: ReportRequest, settings: ProviderSettings | None, on_progress: Callable[[int], None] | None
+    ) -> tuple[Transfer, Redactor]:
+        return self._transfer(request, MemorySink(on_progress), settings)
 
     def _download(
-        self, request: ReportRequest, path: str | os.PathLike[str], overwrite: bool, settings: ProviderSettings | None
+        self,
+        request: ReportRequest,
+        path: str | os.PathLike[str],
+        overwrite: bool,
+        settings: ProviderSettings | None,
+        on_progress: Callable[[int], None] | None,
     ) -> tuple[Transfer, Redactor]:
         if not isinstance(overwrite, bool):
             raise InvalidRequest("overwrite must be True or False")
         destination = check_destination(path, overwrite=overwrite)
-        return self._transfer(request, FileSink(destination, overwrite=overwrite), settings)
+        return self._transfer(request, FileSink(destination, overwrite=overwrite, on_progress=on_progress), settings)
 
 
 def _settings_type(provider: str) -> type:
@@ -163,9 +170,15 @@ class UsageReports(_BaseUsageReports):
         self._owns_client = http_client is None
         self._http = http_client or httpx.Client(transport=transport, timeout=self.timeout, follow_redirects=False)
 
-    def fetch(self, request: ReportRequest, *, settings: ProviderSettings | None = None) -> UsageReport:
-        """The report's bytes in memory (``.content``)."""
-        work, redact = self._fetch(request, settings)
+    def fetch(
+        self,
+        request: ReportRequest,
+        *,
+        settings: ProviderSettings | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> UsageReport:
+        """The report's bytes in memory (``.content``); ``on_progress(bytes_so_far)`` is called per chunk."""
+        work, redact = self._fetch(request, settings, on_progress)
         return run_sync(work, self._http, redact)
 
     def download(
@@ -175,9 +188,13 @@ class UsageReports(_BaseUsageReports):
         *,
         overwrite: bool = False,
         settings: ProviderSettings | None = None,
+        on_progress: Callable[[int], None] | None = None,
     ) -> UsageReport:
-        """Stream the report to ``path`` atomically; an existing file is kept unless ``overwrite``."""
-        work, redact = self._download(request, path, overwrite, settings)
+        """Stream the report to ``path`` atomically; an existing file is kept unless ``overwrite``.
+
+        ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a retry starts over).
+        """
+        work, redact = self._download(request, path, overwrite, settings, on_progress)
         return run_sync(work, self._http, redact)
 
     def close(self) -> None:
@@ -214,9 +231,15 @@ class AsyncUsageReports(_BaseUsageReports):
         self._owns_client = http_client is None
         self._http = http_client or httpx.AsyncClient(transport=transport, timeout=self.timeout, follow_redirects=False)
 
-    async def fetch(self, request: ReportRequest, *, settings: ProviderSettings | None = None) -> UsageReport:
-        """The report's bytes in memory (``.content``)."""
-        work, redact = self._fetch(request, settings)
+    async def fetch(
+        self,
+        request: ReportRequest,
+        *,
+        settings: ProviderSettings | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> UsageReport:
+        """The report's bytes in memory (``.content``); ``on_progress(bytes_so_far)`` is called per chunk."""
+        work, redact = self._fetch(request, settings, on_progress)
         return await run_async(work, self._http, redact)
 
     async def download(
@@ -226,9 +249,13 @@ class AsyncUsageReports(_BaseUsageReports):
         *,
         overwrite: bool = False,
         settings: ProviderSettings | None = None,
+        on_progress: Callable[[int], None] | None = None,
     ) -> UsageReport:
-        """Stream the report to ``path`` atomically; an existing file is kept unless ``overwrite``."""
-        work, redact = self._download(request, path, overwrite, settings)
+        """Stream the report to ``path`` atomically; an existing file is kept unless ``overwrite``.
+
+        ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a retry starts over).
+        """
+        work, redact = self._download(request, path, overwrite, settings, on_progress)
         return await run_async(work, self._http, redact)
 
     async def aclose(self) -> None:

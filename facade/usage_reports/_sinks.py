@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ._exceptions import InvalidRequest
@@ -25,13 +26,18 @@ def _current_umask() -> int:
     return _umask
 
 
+#: Called with the bytes received so far in the current attempt (0 again when a retry starts over).
+ProgressCallback = Callable[[int], None]
+
+
 class Sink:
     """Receives the body of one attempt; reset() starts over for a retry."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_progress: ProgressCallback | None = None) -> None:
         self.size = 0
         self._hash = hashlib.sha256()
         self.head = b""
+        self.on_progress = on_progress
 
     @property
     def sha256(self) -> str:
@@ -41,12 +47,16 @@ class Sink:
         self.size = 0
         self._hash = hashlib.sha256()
         self.head = b""
+        if self.on_progress is not None:
+            self.on_progress(0)
 
     def write(self, chunk: bytes) -> None:
         if len(self.head) < 16:
             self.head = (self.head + chunk)[:16]
         self.size += len(chunk)
         self._hash.update(chunk)
+        if self.on_progress is not None:
+            self.on_progress(self.size)
 
     def commit(self) -> None:
         """Make the received bytes final (no-op in memory)."""
@@ -56,8 +66,8 @@ class Sink:
 
 
 class MemorySink(Sink):
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, on_progress: ProgressCallback | None = None) -> None:
+        super().__init__(on_progress)
         self._chunks: list[bytes] = []
 
     def reset(self) -> None:
@@ -98,8 +108,8 @@ def check_destination(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
 class FileSink(Sink):
     """A hidden temporary file beside the destination; commit() fsyncs and renames it into place."""
 
-    def __init__(self, destination: Path, *, overwrite: bool) -> None:
-        super().__init__()
+    def __init__(self, destination: Path, *, overwrite: bool, on_progress: ProgressCallback | None = None) -> None:
+        super().__init__(on_progress)
         self.destination = destination
         self.overwrite = overwrite
         self._file: tempfile._TemporaryFileWrapper[bytes] | None = None

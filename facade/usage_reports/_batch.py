@@ -1,0 +1,312 @@
+"""fetch-all: many reports downloaded concurrently into one folder, recorded in manifest.json.
+
+One AsyncUsageReports serves the whole batch, so Statsig rate limits are
+shared by every entry using the same key. Credentials are resolved for every
+entry before anything is sent. One entry's failure is recorded and the others
+go on. A file whose sha256 matches the previous manifest is not downloaded
+again (unless forced); a file that does not match is never replaced silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from . import (
+    Altostrat,
+    APIError,
+    AsyncUsageReports,
+    ConnectionFailed,
+    EdgeImpulse,
+    InvalidRequest,
+    ProviderSettings,
+    Statsig,
+    UsageReportsError,
+    __version__,
+)
+from ._config import ConfigError, Entry
+from ._progress import Progress
+
+MANIFEST_NAME: Final = "manifest.json"
+MANIFEST_FORMAT: Final = "usage-reports manifest"
+MANIFEST_VERSION: Final = 1
+DEFAULT_CONCURRENCY: Final = 4
+_HASH_CHUNK: Final = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BaseSettings:
+    """The three providers' settings the batch starts from (usually from the environment)."""
+
+    edge_impulse: EdgeImpulse
+    altostrat: Altostrat
+    statsig: Statsig
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> BaseSettings:
+        return cls(
+            EdgeImpulse().with_environment(environ),
+            Altostrat().with_environment(environ),
+            Statsig().with_environment(environ),
+        )
+
+    def secrets(self) -> list[str]:
+        return [s for settings in (self.edge_impulse, self.altostrat, self.statsig) for s in settings.secrets() if s]
+
+
+@dataclass(frozen=True)
+class Planned:
+    entry: Entry
+    settings: ProviderSettings
+
+
+def _env_vars(settings: ProviderSettings) -> str:
+    if isinstance(settings, EdgeImpulse):
+        return f"{settings.ENV_API_KEY} (or {settings.ENV_JWT})"
+    if isinstance(settings, Altostrat):
+        return settings.ENV_TOKEN
+    return settings.ENV_CONSOLE_API_KEY
+
+
+def plan(entries: list[Entry], base: BaseSettings, environ: Mapping[str, str], source: str) -> list[Planned]:
+    """Each entry with its settings; ConfigError (nothing sent) when a credential is missing."""
+    planned = []
+    for entry in entries:
+        where = f"{source}: {entry.label}"
+        key: str | None = None
+        if entry.credential_env is not None:
+            key = environ.get(entry.credential_env, "").strip() or None
+            if key is None:
+                raise ConfigError(f"{where}.credential_env: the environment variable {entry.credential_env} is not set")
+        try:
+            settings = _settings_for(entry, key, base)
+        except InvalidRequest:
+            raise ConfigError(
+                f"{where}.credential_env: {entry.credential_env} does not hold a valid one-line credential"
+            ) from None
+        if isinstance(settings, EdgeImpulse) and entry.credential_type == "jwt":
+            if not settings.jwt:
+                raise ConfigError(f"{where}: no credential; set {settings.ENV_JWT} or give the entry a credential_env")
+        elif not any(settings.secrets()):
+            raise ConfigError(f"{where}: no credential; set {_env_vars(settings)} or give the entry a credential_env")
+        planned.append(Planned(entry, settings))
+    return planned
+
+
+def _settings_for(entry: Entry, key: str | None, base: BaseSettings) -> ProviderSettings:
+    """The base settings, with this entry's own credential when it names one."""
+    if entry.provider == "statsig":
+        return base.statsig if key is None else attrs.evolve(base.statsig, console_api_key=key)
+    if entry.provider == "altostrat":
+        return base.altostrat if key is None else attrs.evolve(base.altostrat, token=key)
+    if entry.credential_type == "jwt":
+        return EdgeImpulse(jwt=key or base.edge_impulse.jwt, base_url=base.edge_impulse.base_url)
+    return base.edge_impulse if key is None else EdgeImpulse(api_key=key, base_url=base.edge_impulse.base_url)
+
+
+# --- the manifest ----------------------------------------------------------------
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_manifest(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """The previous run's records by file name ({} when there is none); ConfigError when it is not ours."""
+    path = out_dir / MANIFEST_NAME
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raise ConfigError(f"{path}: unreadable; move it away or choose another --out-dir") from None
+    if not isinstance(document, dict) or document.get("format") != MANIFEST_FORMAT:
+        raise ConfigError(f"{path}: not a usage-reports manifest; move it away or choose another --out-dir")
+    records = document.get("entries")
+    if not isinstance(records, list):
+        return {}
+    return {r["path"]: r for r in records if isinstance(r, dict) and isinstance(r.get("path"), str)}
+
+
+def write_manifest(out_dir: Path, records: list[dict[str, Any]], started_at: str) -> Path:
+    """Replace DIR/manifest.json atomically."""
+    path = out_dir / MANIFEST_NAME
+    document = {
+        "format": MANIFEST_FORMAT,
+        "version": MANIFEST_VERSION,
+        "generator": f"usage-reports {__version__}",
+        "started_at": started_at,
+        "finished_at": _now(),
+        "ok": all(r["ok"] for r in records),
+        "entries": records,
+    }
+    fd, temp = tempfile.mkstemp(dir=out_dir, prefix=f".{MANIFEST_NAME}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            json.dump(document, file, indent=2, ensure_ascii=False)
+            file.write("\n")
+            os.fchmod(file.fileno(), 0o644)  # mkstemp's 0600 would surprise: the reports themselves are 0644
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    return path
+
+
+# --- running ------------------------------------------------------------------------
+
+
+def exit_code_of(error: BaseException) -> int:
+    """2: bad input, nothing sent; 1: the vendor or the network failed (or the disk)."""
+    if isinstance(error, APIError | ConnectionFailed):
+        return 1
+    if isinstance(error, UsageReportsError):
+        return 2
+    return 1
+
+
+def _record(entry: Entry, **fields: Any) -> dict[str, Any]:
+    return {
+        "provider": entry.provider,
+        "name": entry.name,
+        "parameters": entry.request.parameters(),
+        "credential_env": entry.credential_env,
+        "path": entry.filename,
+        **fields,
+    }
+
+
+def _error(kind: str, message: str) -> dict[str, str]:
+    return {"type": kind, "message": message}
+
+
+@dataclass
+class Batch:
+    """Runs planned entries into ``out_dir``; ``redact`` cleans every message it records."""
+
+    client: AsyncUsageReports
+    out_dir: Path
+    progress: Progress
+    redact: Callable[[str], str]
+    concurrency: int = DEFAULT_CONCURRENCY
+    force: bool = False
+
+    async def run(self, planned: list[Planned]) -> list[dict[str, Any]]:
+        started_at = _now()
+        previous = read_manifest(self.out_dir)
+        records: list[dict[str, Any] | None] = [None] * len(planned)
+        limit = asyncio.Semaphore(self.concurrency)
+
+        def save() -> None:
+            write_manifest(self.out_dir, [r for r in records if r is not None], started_at)
+
+        async def one(position: int, item: Planned) -> None:
+            async with limit:
+                records[position] = await self._one(item, previous)
+            save()
+
+        try:
+            await asyncio.gather(*(one(i, item) for i, item in enumerate(planned)))
+        finally:
+            self.progress.close()
+        save()
+        return [r for r in records if r is not None]
+
+    async def _one(self, item: Planned, previous: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+        entry, label = item.entry, item.entry.label
+        target = self.out_dir / entry.filename
+        if target.exists() and not self.force:
+            return self._existing(entry, target, previous.get(entry.filename))
+        started_at = _now()
+        self.progress.start(label)
+        try:
+            report = await self.client.download(
+                entry.request,
+                target,
+                overwrite=self.force,
+                settings=item.settings,
+                on_progress=lambda received: self.progress.advance(label, received),
+            )
+        except (UsageReportsError, OSError) as exc:
+            self.progress.finish(label, ok=False)
+            message = self.redact(str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}")
+            return _record(
+                entry,
+                ok=False,
+                skipped=False,
+                error=_error(type(exc).__name__, message),
+                exit_code=exit_code_of(exc),
+                size=None,
+                sha256=None,
+                media_type=None,
+                started_at=started_at,
+                finished_at=_now(),
+            )
+        self.progress.finish(label, ok=True)
+        return _record(
+            entry,
+            ok=True,
+            skipped=False,
+            error=None,
+            exit_code=0,
+            size=report.size,
+            sha256=report.sha256,
+            media_type=report.media_type,
+            started_at=started_at,
+            finished_at=_now(),
+        )
+
+    def _existing(self, entry: Entry, target: Path, before: dict[str, Any] | None) -> dict[str, Any]:
+        """Skip a finished file (its sha256 matches the manifest); refuse to touch any other."""
+        sha256 = file_sha256(target) if target.is_file() else None
+        if before is not None and before.get("ok") and sha256 is not None and before.get("sha256") == sha256:
+            self.progress.finish(entry.label, ok=True, skipped=True)
+            return _record(
+                entry,
+                ok=True,
+                skipped=True,
+                error=None,
+                exit_code=0,
+                size=target.stat().st_size,
+                sha256=sha256,
+                media_type=before.get("media_type"),
+                started_at=before.get("started_at"),
+                finished_at=before.get("finished_at"),
+            )
+        self.progress.finish(entry.label, ok=False)
+        now = _now()
+        return _record(
+            entry,
+            ok=False,
+            skipped=False,
+            error=_error(
+                "FileExists",
+                f"{target} already exists and is not the file {MANIFEST_NAME} recorded; use --force to replace it",
+            ),
+            exit_code=2,
+            size=None,
+            sha256=None,
+            media_type=None,
+            started_at=now,
+            finished_at=now,
+        )

@@ -1,0 +1,100 @@
+"""`usage-reports demo`: the whole product against local simulators, with no account and no network.
+
+The three vendors are simulated on loopback ports (Edge Impulse answering 302
+to a separate storage server, Altostrat a multi-page PDF, Statsig a CSV with
+quoted fields); the built-in config below then runs through exactly the code
+path `fetch-all` uses. The simulators produce the same bytes every time, so a
+second run skips every file by its sha256.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Final
+
+from . import Altostrat, EdgeImpulse, Statsig
+from ._batch import BaseSettings
+from ._cli import EXIT_OK, Output, run_batch
+from ._config import parse_config_text
+from ._simulators import (
+    SANDBOX_ALTOSTRAT_TOKEN,
+    SANDBOX_EDGE_IMPULSE_API_KEY,
+    SANDBOX_EDGE_IMPULSE_JWT,
+    SANDBOX_STATSIG_CONSOLE_KEY,
+    VendorSimulators,
+)
+
+#: Large enough to show progress on a terminal, small enough to finish in well under a second.
+DEMO_EDGE_IMPULSE_REPORT_SIZE: Final = 2 * 1024 * 1024
+DEMO_LATENCY: Final = 0.05
+
+#: Every provider; three Statsig months plus a second project with its own key; both Edge Impulse credentials.
+DEMO_CONFIG: Final = """\
+[[statsig]]
+name = "web"
+start = 2026-08-01
+end = 2026-09-01
+
+[[statsig]]
+name = "web"
+start = 2026-09-01
+end = 2026-10-01
+
+[[statsig]]
+name = "web"
+start = 2026-10-01
+end = 2026-11-01
+
+[[statsig]]
+name = "mobile"
+credential_env = "DEMO_STATSIG_MOBILE_KEY"
+start = 2026-10-01T00:00:00+02:00
+end = 2026-11-01T00:00:00+01:00
+
+[[altostrat]]
+workspace_id = "ws_a1b2c3d4e5f6g7h8"
+
+[[edge_impulse]]
+organization_id = 1
+inner_organization_id = 2
+report_id = 3
+
+[[edge_impulse]]
+name = "jwt"
+organization_id = 1
+inner_organization_id = 5
+report_id = 8
+credential_env = "DEMO_EDGE_IMPULSE_JWT"
+credential_type = "jwt"
+"""
+
+#: The only environment the demo reads: the user's own variables are never used (nor sent to the simulators).
+DEMO_ENVIRONMENT: Final = {
+    "DEMO_STATSIG_MOBILE_KEY": SANDBOX_STATSIG_CONSOLE_KEY,
+    "DEMO_EDGE_IMPULSE_JWT": SANDBOX_EDGE_IMPULSE_JWT,
+}
+
+
+def run_demo(args: argparse.Namespace, out: Output) -> int:
+    entries = parse_config_text(DEMO_CONFIG, "built-in demo config")
+    out.text("Starting local simulators of Edge Impulse, Altostrat and Statsig (loopback only, no network)...")
+    with VendorSimulators(latency=DEMO_LATENCY, edge_impulse_report_size=DEMO_EDGE_IMPULSE_REPORT_SIZE) as sim:
+        base = BaseSettings(
+            EdgeImpulse(api_key=SANDBOX_EDGE_IMPULSE_API_KEY, base_url=sim.edge_impulse_url),
+            Altostrat(token=SANDBOX_ALTOSTRAT_TOKEN, base_url=sim.altostrat_url),
+            Statsig(console_api_key=SANDBOX_STATSIG_CONSOLE_KEY, base_url=sim.statsig_url),
+        )
+        code, _ = run_batch(
+            entries,
+            source="built-in demo config",
+            base=base,
+            environ=DEMO_ENVIRONMENT,
+            out_dir=args.out_dir,
+            args=args,
+            out=out,
+        )
+    if code == EXIT_OK:
+        out.text(f"\nThe reports are in {args.out_dir.resolve()}/ (run the demo again: every file is skipped).")
+        out.text("Real use: set EDGE_IMPULSE_API_KEY, ALTOSTRAT_TOKEN or STATSIG_CONSOLE_API_KEY, then e.g.")
+        out.text("  usage-reports statsig --start 2026-10-01 --end 2026-11-01")
+    return code
