@@ -12,7 +12,7 @@ import httpx
 import pytest
 from facade_runner import sandbox_settings
 from usage_reports import AsyncUsageReports, Statsig, StatsigUsageReport, UsageReports
-from usage_reports._ratelimit import WINDOW_MARGIN, RateLimiter
+from usage_reports._ratelimit import WINDOW_MARGIN, RateLimiter, Slot
 from usage_reports._simulators import SANDBOX_STATSIG_CONSOLE_KEY, VendorSimulators
 
 
@@ -38,10 +38,20 @@ def test_statsig_published_limits_are_the_default() -> None:
     assert Statsig().rate_limits == ((100, 10.0), (900, 900.0))
 
 
+def take(limiter: RateLimiter, clock: FakeClock) -> tuple[Slot | None, float]:
+    """Reserve, and settle at once as if the vendor answered instantly."""
+    slot, wait = limiter.reserve()
+    if slot is not None:
+        clock.now += wait
+        limiter.settle(slot)
+        clock.now -= wait
+    return slot, wait
+
+
 def test_the_101st_request_in_ten_seconds_waits_for_the_window() -> None:
     clock = FakeClock()
     limiter = RateLimiter(((100, 10.0), (900, 900.0)), clock=clock)
-    waits = [limiter.reserve() for _ in range(101)]
+    waits = [take(limiter, clock)[1] for _ in range(101)]
     assert waits[:100] == [0.0] * 100
     assert waits[100] == pytest.approx(10.0 + WINDOW_MARGIN)
 
@@ -49,29 +59,50 @@ def test_the_101st_request_in_ten_seconds_waits_for_the_window() -> None:
 def test_the_fifteen_minute_window_binds_after_nine_hundred() -> None:
     clock = FakeClock()
     limiter = RateLimiter(((100, 10.0), (900, 900.0)), clock=clock)
-    slots = [clock.now + limiter.reserve() for _ in range(901)]
+    slots = [clock.now + take(limiter, clock)[1] for _ in range(901)]
     assert max_in_window(slots, 10.0) <= 100
     assert max_in_window(slots, 900.0) <= 900
     assert slots[900] - slots[0] >= 900.0
 
 
-def test_concurrent_threads_get_distinct_slots() -> None:
+def test_requests_in_flight_fill_the_window_until_their_answer_is_back() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(((5, 1.0),), clock=clock)
-    slots: list[float] = []
-    lock = threading.Lock()
+    limiter = RateLimiter(((2, 1.0),), clock=clock)
+    first, _ = limiter.reserve()
+    second, _ = limiter.reserve()
+    assert first is not None
+    assert second is not None
+    blocked, poll = limiter.reserve()
+    assert blocked is None
+    assert 0 < poll < 0.1
+    clock.now += 0.3  # the answers come back late: the requests may have arrived as late as this
+    limiter.settle(first)
+    limiter.settle(second)
+    third, wait = limiter.reserve()
+    assert third is not None
+    assert wait == pytest.approx(1.0 + WINDOW_MARGIN)  # counted from the answers, not the reservations
 
-    def take() -> None:
-        wait = limiter.reserve()
-        with lock:
-            slots.append(clock.now + wait)
 
-    threads = [threading.Thread(target=take) for _ in range(50)]
+def test_concurrent_threads_get_distinct_slots() -> None:
+    limiter = RateLimiter(((5, 0.2),))
+    sent: list[float] = []
+
+    def worker() -> None:
+        while True:
+            slot, wait = limiter.reserve()
+            time.sleep(wait)
+            if slot is not None:
+                sent.append(time.monotonic())
+                limiter.settle(slot)
+                return
+
+    threads = [threading.Thread(target=worker) for _ in range(20)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert max_in_window(slots, 1.0) <= 5
+    assert len(sent) == 20
+    assert max_in_window(sent, 0.2) <= 5
 
 
 def _recording_hooks(times: list[float]) -> dict[str, list[Callable[[httpx.Request], None]]]:

@@ -21,7 +21,7 @@ from ._engine import Job, Transfer, transfer
 from ._exceptions import InvalidRequest
 from ._logging import install_http_log_guard
 from ._models import UsageReport
-from ._providers import ADAPTERS
+from ._providers import adapter_for
 from ._ratelimit import RateLimiter
 from ._redact import Redactor
 from ._requests import ReportRequest
@@ -93,7 +93,7 @@ class _BaseUsageReports:
     def _transfer(
         self, request: ReportRequest, sink: Sink, settings: ProviderSettings | None
     ) -> tuple[Transfer, Redactor]:
-        adapter = ADAPTERS.get(type(request))
+        adapter = adapter_for(type(request))
         if adapter is None:
             raise InvalidRequest(
                 "expected an EdgeImpulseUsageReport, AltostratUsagePdf or StatsigUsageReport, "

@@ -7,7 +7,6 @@ report) is shared in ``_Run``; only the I/O of each operation differs between
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
@@ -102,6 +101,8 @@ def _do_sync(operation: Operation, client: httpx.Client, responses: list[httpx.R
 
 
 async def _do_async(operation: Operation, client: httpx.AsyncClient, responses: list[httpx.Response]) -> Any:
+    import asyncio  # already loaded by whoever awaits this; sync users never pay for it
+
     if isinstance(operation, Send):
         while responses:  # the engine is done with earlier responses once it sends again
             await responses.pop().aclose()

@@ -33,7 +33,7 @@ from ._exceptions import (
 from ._logging import logger
 from ._models import UsageReport
 from ._providers import Accept, Adapter, FollowLink
-from ._ratelimit import RateLimiter
+from ._ratelimit import RateLimiter, Slot
 from ._redact import Redactor
 from ._requests import ReportRequest
 from ._retry import is_retryable_status, parse_retry_after, retry_delay
@@ -173,13 +173,36 @@ def transfer(job: Job) -> Transfer:
         raise
 
 
-def _attempt(job: Job, *, attempt: int) -> Transfer:
-    adapter, redact, provider = job.adapter, job.redact, job.adapter.provider
-    if job.limiter is not None:
-        wait = job.limiter.reserve()
-        if wait > 0:
+def _take_slot(job: Job, limiter: RateLimiter, attempt: int) -> Generator[Operation, Any, Slot]:
+    """Wait for the rate limiter's slot (looking again while it is full of requests in flight)."""
+    while True:
+        slot, wait = limiter.reserve()
+        if slot is not None and wait <= 0:
+            return slot
+        if slot is not None:
             _log(logging.DEBUG, job, "rate limit wait", attempt=attempt, wait=round(wait, 3))
+        try:
             yield Sleep(wait)
+        except BaseException:
+            if slot is not None:
+                limiter.settle(slot)
+            raise
+        if slot is not None:
+            return slot
+
+
+def _attempt(job: Job, *, attempt: int) -> Transfer:
+    limiter = job.limiter
+    slot = None if limiter is None else (yield from _take_slot(job, limiter, attempt))
+    try:
+        return (yield from _hops(job, attempt, slot))
+    finally:
+        if slot is not None and limiter is not None:
+            limiter.settle(slot)  # idempotent; here for failures before the first answer
+
+
+def _hops(job: Job, attempt: int, slot: Slot | None) -> Transfer:
+    adapter, redact, provider = job.adapter, job.redact, job.adapter.provider
     request = adapter.build(job.request, job.settings, job.timeout)
     from_api = True
     further_redirects = 0
@@ -200,6 +223,8 @@ def _attempt(job: Job, *, attempt: int) -> Transfer:
                 provider=provider,
             )
             raise _Retryable(error, retryable=True) from exc
+        if slot is not None and job.limiter is not None:
+            job.limiter.settle(slot)  # the vendor has seen the request by now
         status = response.status_code
         _log(
             logging.DEBUG, job, "response", attempt=attempt, hop=hop, status=status, duration=time.monotonic() - started
@@ -331,7 +356,8 @@ def _receive(
             ),
             retryable=False,
         )
-    yield Commit(sink)
+    if isinstance(sink, FileSink):  # memory needs no commit, and async would pay a thread hop for it
+        yield Commit(sink)
     _log(
         logging.INFO,
         job,

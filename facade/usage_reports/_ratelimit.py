@@ -1,21 +1,38 @@
 """A client-side sliding-window rate limiter, shared by sync and async callers.
 
-Each caller reserves the earliest instant at which one more request keeps every
-window within its limit, then sleeps until then (time.sleep or asyncio.sleep:
-only that differs). Reservations are made under a lock, so concurrent callers
-of one client, threads or tasks, get distinct slots.
+The vendor counts requests when they *arrive*, which is some time after they
+leave (a new TLS connection can take longer than a window's margin). So a slot
+is held from its reservation until the response comes back (``settle``): only
+then is its time known to be no later than the arrival, and while any slot is
+in flight it counts against every window. Callers that cannot be given a
+definite time are told to look again shortly (``Slot is None``).
+
+Reservations are made under a lock, so concurrent callers of one client,
+threads or tasks, get distinct slots; only the sleeping differs between sync
+and async, and that is the driver's business.
 """
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 
-#: Added to each window: requests arrive at the vendor a little later than they
-#: leave, and unevenly; without a margin two arrivals could share one window.
+#: Added to each window, for clock resolution and the vendor's own rounding.
 WINDOW_MARGIN = 0.05
+#: How soon a caller blocked only by requests still in flight looks again.
+POLL_INTERVAL = 0.02
+
+
+class Slot:
+    """One reserved request; settle it once its response (or failure) is back."""
+
+    __slots__ = ("at", "settled")
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+        self.settled = False
 
 
 class RateLimiter:
@@ -28,19 +45,33 @@ class RateLimiter:
         self.limits = tuple(sorted(limits, key=lambda limit: limit[1]))
         self._clock = clock
         self._lock = threading.Lock()
-        self._slots: deque[float] = deque()
+        self._settled: list[float] = []  # arrival bounds of settled slots, sorted
+        self._in_flight: list[Slot] = []
         self._horizon = max((seconds for _, seconds in self.limits), default=0.0) + WINDOW_MARGIN
 
-    def reserve(self) -> float:
-        """Reserve a slot; return how many seconds to wait before sending."""
+    def reserve(self) -> tuple[Slot | None, float]:
+        """A slot and the seconds to wait before sending it; or (None, seconds) to ask again later."""
         with self._lock:
             now = self._clock()
-            slots = self._slots
-            while slots and slots[0] <= now - self._horizon:
-                slots.popleft()
-            at = max(now, slots[-1]) if slots else now  # first come, first served; keeps slots sorted
+            cut = bisect.bisect_right(self._settled, now - self._horizon)
+            del self._settled[:cut]
+            busy = len(self._in_flight)
+            at = max([now, *(slot.at for slot in self._in_flight)])  # first come, first served
             for count, seconds in self.limits:
-                if len(slots) >= count:
-                    at = max(at, slots[-count] + seconds + WINDOW_MARGIN)
-            slots.append(at)
-            return at - now
+                room = count - busy  # in-flight slots may arrive at any moment: they fill every window
+                if room <= 0:
+                    return None, POLL_INTERVAL
+                if len(self._settled) >= room:
+                    at = max(at, self._settled[-room] + seconds + WINDOW_MARGIN)
+            slot = Slot(at)
+            self._in_flight.append(slot)
+            return slot, at - now
+
+    def settle(self, slot: Slot) -> None:
+        """The request's response or failure is back: it arrived, if at all, no later than now."""
+        with self._lock:
+            if slot.settled:
+                return
+            slot.settled = True
+            self._in_flight.remove(slot)
+            bisect.insort(self._settled, max(slot.at, self._clock()))
