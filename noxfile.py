@@ -90,3 +90,11 @@ def demo(session: nox.Session) -> None:
     session.install(".")
     args = session.posargs or ["--out-dir", os.path.join(session.create_tmp(), "usage-reports-demo")]
     session.run("usage-reports", "demo", *args)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks side by side with a reference, on loopback (`-- --smoke`, `-- --only B1,B3`, `-- --json PATH`)."""
+    _install_groups(session, "codegen", "specs")  # B6 times tools.codegen with the pinned generator
+    session.install(".")
+    session.run("python", "-m", "benchmarks", *session.posargs, env={"RUFF_NO_CACHE": "true"})
