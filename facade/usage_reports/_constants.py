@@ -36,7 +36,4 @@ STATSIG_API_VERSION = "20240601"
 
 #: Bytes read of a body that is not the report (an error, a JSON link).
 MAX_SMALL_BODY = 1024 * 1024
-#: Chunk size for streaming a report to disk.
-CHUNK_SIZE = 64 * 1024
-
 USER_AGENT = f"usage-reports/{__version__}"

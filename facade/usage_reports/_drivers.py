@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 
-from ._constants import CHUNK_SIZE
 from ._engine import Commit, Operation, ReadSmall, Receive, Send, Sleep, Transfer
 from ._logging import guarded
 from ._models import UsageReport
@@ -84,7 +83,7 @@ def _do_sync(operation: Operation, client: httpx.Client, responses: list[httpx.R
         responses.append(response)
         return response
     if isinstance(operation, Receive):
-        for chunk in operation.response.iter_bytes(CHUNK_SIZE):
+        for chunk in operation.response.iter_bytes():
             operation.sink.write(chunk)
     elif isinstance(operation, ReadSmall):
         body = bytearray()
@@ -110,7 +109,7 @@ async def _do_async(operation: Operation, client: httpx.AsyncClient, responses: 
         responses.append(response)
         return response
     if isinstance(operation, Receive):
-        async for chunk in operation.response.aiter_bytes(CHUNK_SIZE):
+        async for chunk in operation.response.aiter_bytes():
             operation.sink.write(chunk)
     elif isinstance(operation, ReadSmall):
         body = bytearray()
