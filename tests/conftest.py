@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from spec_validation import assert_matches_spec
 from spec_validation import spec_path as _spec_path
 from usage_reports._simulators import VendorSimulators
 
@@ -14,15 +15,40 @@ TESTS = Path(__file__).resolve().parent
 REPO_ROOT = TESTS.parent
 
 
+#: Which vendored spec each simulated API server answers for (storage is no vendor API).
+SPEC_OF_SERVER = {"edge_impulse": "edgeimpulse", "altostrat": "altostrat", "statsig": "statsig"}
+#: A request carrying none of these is a credential-free follow-up (a relative redirect), not an API call.
+API_CREDENTIALS = ("x-api-key", "x-jwt-token", "authorization", "statsig-api-key")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: runs a subprocess for seconds; part of the default suite")
+    config.addinivalue_line(
+        "markers", "raw_requests: the test sends off-spec requests on purpose; skip the spec check of every request"
+    )
+
+
+def assert_every_api_request_matches_its_spec(sims: VendorSimulators) -> None:
+    for recorded in sims.requests:
+        spec = SPEC_OF_SERVER.get(recorded.server)
+        if spec is None:
+            continue
+        if not any(recorded.header(name) for name in API_CREDENTIALS) and "jwt" not in recorded.cookies():
+            continue
+        assert_matches_spec(recorded, spec)
 
 
 @pytest.fixture
-def simulators() -> Iterator[VendorSimulators]:
-    """All four vendor servers on fresh loopback ports (starting them takes milliseconds)."""
+def simulators(request: pytest.FixtureRequest) -> Iterator[VendorSimulators]:
+    """All four vendor servers on fresh loopback ports (starting them takes milliseconds).
+
+    Afterwards, every API request the test caused is validated against its
+    vendored spec (unless the test is marked ``raw_requests``).
+    """
     with VendorSimulators() as sims:
         yield sims
+        if request.node.get_closest_marker("raw_requests") is None:
+            assert_every_api_request_matches_its_spec(sims)
 
 
 @pytest.fixture(scope="session")

@@ -133,6 +133,7 @@ def test_altostrat_scripted_non_utf8_pdf_arrives_byte_exact(simulators: VendorSi
     assert response.parsed.payload.read() == NON_UTF8_PDF
 
 
+@pytest.mark.raw_requests
 def test_altostrat_dot_segment_workspace_id_escapes_the_operation_path(simulators: VendorSimulators) -> None:
     """Pinned generator behaviour (NOTES): "..", passed through, lets httpx drop the workspaces segment."""
     with _altostrat_client(simulators) as client:
@@ -191,6 +192,7 @@ def test_statsig_scripted_non_utf8_csv_arrives_byte_exact(simulators: VendorSimu
     assert response.content == NON_UTF8_CSV
 
 
+@pytest.mark.raw_requests
 def test_statsig_generated_client_sends_end_zero_unvalidated_and_spec_rejects_it(simulators: VendorSimulators) -> None:
     """Pinned generator behaviour (NOTES): constraints are not enforced client-side; the facade must."""
     with _statsig_client(simulators) as client:

@@ -28,6 +28,9 @@ from usage_reports._simulators import (
     statsig_csv,
 )
 
+# These tests send off-spec requests on purpose, to pin how the simulators refuse them.
+pytestmark = pytest.mark.raw_requests
+
 DAY_MS = 86_400_000
 EI_PATH = "/api/organizations/1/whitelabel/organizations/2/usage/reports/{report}/download"
 STATSIG_PATH = "/console/v1/project/usage_billing/report"
