@@ -137,3 +137,30 @@ def test_download_memory_stays_flat_whatever_the_size(simulators: VendorSimulato
             tracemalloc.stop()
     assert report.size == size
     assert peak < 4 * 1024 * 1024, f"peak {peak} bytes for a {size}-byte download"
+
+
+def test_cancelled_async_download_leaves_no_partial_file(simulators: VendorSimulators, tmp_path: Path) -> None:
+    import asyncio
+
+    from usage_reports import AsyncUsageReports
+
+    simulators.set_report_size(7, 64 * 1024 * 1024)
+    target = tmp_path / "big.csv"
+
+    async def main() -> None:
+        started = asyncio.Event()
+
+        def progress(received: int) -> None:
+            if received > 1024 * 1024:
+                started.set()
+
+        async with AsyncUsageReports(**sandbox_settings(simulators)) as client:
+            task = asyncio.create_task(client.download(EdgeImpulseUsageReport(1, 2, 7), target, on_progress=progress))
+            await asyncio.wait_for(started.wait(), timeout=30)
+            assert any(name.endswith(".part") for name in files_in(tmp_path))  # mid-stream: the temporary file exists
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(main())
+    assert files_in(tmp_path) == []
