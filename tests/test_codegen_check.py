@@ -120,3 +120,30 @@ def test_generate_twice_leaves_identical_bytes(repo_copy: Path) -> None:
     assert after_first.keys() == after_second.keys()
     assert [name for name in after_first if after_first[name] != after_second[name]] == []
     assert not list((repo_copy / "generated").rglob(".ruff_cache"))
+
+
+def test_generate_fails_on_a_generator_warning_and_keeps_nothing_half_done(repo_copy: Path) -> None:
+    """Without the content-type overrides the generator only warns (and drops the PDF body): that must fail."""
+    config = repo_copy / "specs" / "codegen.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("  application/pdf: application/octet-stream\n", ""), encoding="utf-8")
+    before = {p: p.read_bytes() for p in (repo_copy / "generated").rglob("*") if p.is_file()}
+    result = codegen(repo_copy, "generate")
+    assert result.returncode != 0
+    assert "warning" in result.stderr.lower()
+    assert "altostrat_client" in result.stderr
+    after = {p: p.read_bytes() for p in (repo_copy / "generated").rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in repo_copy.iterdir()) == sorted(COPIED)  # no temporary folder left behind
+
+
+def test_record_accepts_a_deliberate_spec_edit_and_check_then_passes(repo_copy: Path) -> None:
+    spec = repo_copy / "specs" / "statsig.yaml"
+    change_one_character(spec, "summary: Get Report in CSV format", "summary: Get Report in CSV formaT")
+    refused = codegen(repo_copy, "generate")
+    assert refused.returncode != 0
+    assert "specs/statsig.yaml" in refused.stderr
+    assert "--record" in refused.stderr
+    recorded = codegen(repo_copy, "generate", "--record")
+    assert recorded.returncode == 0, recorded.stderr
+    assert codegen(repo_copy, "check").returncode == 0

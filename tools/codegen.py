@@ -229,10 +229,18 @@ def generate(root: Path = ROOT, record: bool = False) -> None:
     if problems:
         raise CodegenError("\n".join(problems))
     version = generator_version(root)
-    for entry in entries:
-        validate_spec(entry.spec)
-        generate_one(entry, root / "generated", version, root)
-        print(f"generated/{entry.package} <- specs/{entry.spec.name} (openapi-python-client {version})")
+    # All three are generated into a temporary folder first: a failure (a
+    # generator warning, an invalid spec) leaves generated/ exactly as it was.
+    with tempfile.TemporaryDirectory(prefix="codegen-", dir=root) as tmp:
+        for entry in entries:
+            validate_spec(entry.spec)
+            generate_one(entry, Path(tmp), version, root)
+        for entry in entries:
+            target = root / "generated" / entry.package
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.move(Path(tmp) / entry.package, target)
+            print(f"generated/{entry.package} <- specs/{entry.spec.name} (openapi-python-client {version})")
 
 
 def record_hashes(root: Path = ROOT) -> None:
