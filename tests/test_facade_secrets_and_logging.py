@@ -129,3 +129,15 @@ def test_redactor_removes_secrets_and_query_strings() -> None:
     assert redact("see https://bucket.example/r.csv?X-Amz-Signature=abc&x=1 now") == (
         "see https://bucket.example/r.csv?[REDACTED] now"
     )
+
+
+def test_per_call_settings_keep_the_clients_base_url(simulators: VendorSimulators) -> None:
+    report = run(
+        "sync",
+        sandbox_settings(simulators),
+        "fetch",
+        StatsigUsageReport(end=date(2026, 11, 1)),
+        settings=Statsig(console_api_key=SANDBOX_STATSIG_CONSOLE_KEY),
+    )
+    assert report.provider == "statsig"
+    assert len(simulators.requests_to("statsig")) == 1

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Self
 
+import attrs
 import httpx
 
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
@@ -74,7 +75,7 @@ class _BaseUsageReports:
         self.max_retries = max_retries
         self._limiters: dict[tuple[str, str, tuple[tuple[int, float], ...]], RateLimiter] = {}
         self._limiters_lock = threading.Lock()
-        self._redact = Redactor(secret for s in self._settings.values() for secret in s.secrets())
+        self._redact = Redactor(self._redact_secrets())
         install_http_log_guard()
 
     def __repr__(self) -> str:
@@ -103,7 +104,8 @@ class _BaseUsageReports:
         if settings is not None:
             if not adapter.settings_of(settings):
                 raise InvalidRequest(f"settings= for a {adapter.provider} request must be {type(configured).__name__}")
-            configured = settings
+            # Another credential for this call; the base URL, unless given, stays the client's.
+            configured = settings if settings.base_url else attrs.evolve(settings, base_url=configured.base_url)
         configured.require_credentials()
         redact = self._redact if settings is None else Redactor([*self._redact_secrets(), *settings.secrets()])
         job = Job(
