@@ -134,24 +134,19 @@ def _timestamp(text: str) -> date | datetime:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("date: ")) from None
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be 1 or more")
-    return value
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer of at least ``minimum``."""
 
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text} must be {minimum} or more")
+        return value
 
-def _retries(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
+    return parse
 
 
 def _seconds(text: str) -> float:
@@ -181,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("-q", "--quiet", action="store_true", help="no progress and no text on success")
     group.add_argument(
         "--max-retries",
-        type=_retries,
+        type=_int_at_least(0),
         default=DEFAULT_MAX_RETRIES,
         metavar="N",
         help=f"retries of a failed request (default {DEFAULT_MAX_RETRIES})",
@@ -260,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _batch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=_int_at_least(1),
         default=DEFAULT_CONCURRENCY,
         metavar="N",
         help=f"downloads at once (default {DEFAULT_CONCURRENCY})",
