@@ -297,7 +297,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if report:
         print("\n".join(report), file=sys.stderr)
-        print(f"\ncodegen check FAILED. Fix: run `{FIX_COMMAND}` and commit specs/ and generated/.", file=sys.stderr)
+        spec_edited = any("does not match specs/provenance.json" in line for line in report)
+        fix = (
+            f"`{FIX_COMMAND} -- --record` (a deliberate spec edit) or `nox -s update_specs`"
+            if spec_edited
+            else f"`{FIX_COMMAND}`"
+        )
+        print(f"\ncodegen check FAILED. Fix: run {fix} and commit specs/ and generated/.", file=sys.stderr)
         return 1
     print("codegen check passed: generated/ matches specs/ and every stamp")
     return 0
