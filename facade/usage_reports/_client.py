@@ -142,6 +142,13 @@ class _BaseUsageReports:
         return self._transfer(request, FileSink(destination, overwrite=overwrite, on_progress=on_progress), settings)
 
 
+def _owns_client(http_client: object, transport: object) -> bool:
+    """Whether the library makes (and so closes) its own httpx client."""
+    if http_client is not None and transport is not None:
+        raise InvalidRequest("pass http_client= or transport=, not both")
+    return http_client is None
+
+
 def _settings_type(provider: str) -> type:
     return {"edge_impulse": EdgeImpulse, "altostrat": Altostrat, "statsig": Statsig}[provider]
 
@@ -167,9 +174,7 @@ class UsageReports(_BaseUsageReports):
         environ: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(edge_impulse, altostrat, statsig, timeout=timeout, max_retries=max_retries, environ=environ)
-        if http_client is not None and transport is not None:
-            raise InvalidRequest("pass http_client= or transport=, not both")
-        self._owns_client = http_client is None
+        self._owns_client = _owns_client(http_client, transport)
         self._http = http_client or httpx.Client(transport=transport, timeout=self.timeout, follow_redirects=False)
 
     def fetch(
@@ -228,9 +233,7 @@ class AsyncUsageReports(_BaseUsageReports):
         environ: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(edge_impulse, altostrat, statsig, timeout=timeout, max_retries=max_retries, environ=environ)
-        if http_client is not None and transport is not None:
-            raise InvalidRequest("pass http_client= or transport=, not both")
-        self._owns_client = http_client is None
+        self._owns_client = _owns_client(http_client, transport)
         self._http = http_client or httpx.AsyncClient(transport=transport, timeout=self.timeout, follow_redirects=False)
 
     async def fetch(
