@@ -252,3 +252,28 @@ def test_every_invalid_request_raises_invalid_request_and_sends_nothing(args: tu
     }[kind]
     with pytest.raises(InvalidRequest):
         build()
+
+
+def test_http_client_and_transport_are_exclusive() -> None:
+    import httpx
+
+    with httpx.Client() as http, pytest.raises(InvalidRequest, match="not both"):
+        UsageReports(http_client=http, transport=httpx.MockTransport(lambda r: httpx.Response(200)), environ={})
+
+
+def test_a_custom_transport_carries_the_requests() -> None:
+    """Unit level: a mock transport sees the request the library built (the loopback tests cover the rest)."""
+    import httpx
+
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, headers={"Content-Type": "text/csv"}, content=b"a,b\n")
+
+    settings = Statsig(console_api_key="console-unit-key", base_url="https://statsig.test")
+    with UsageReports(statsig=settings, transport=httpx.MockTransport(answer), environ={}) as client:
+        report = client.fetch(StatsigUsageReport(end=date(2026, 11, 1)))
+    assert report.content == b"a,b\n"
+    assert seen[0].url.host == "statsig.test"
+    assert seen[0].headers["STATSIG-API-KEY"] == "console-unit-key"
