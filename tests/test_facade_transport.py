@@ -210,3 +210,20 @@ def test_edge_impulse_html_page_instead_of_csv_is_refused(simulators: VendorSimu
     simulators.queue("storage", Reply(status=200, headers=(("Content-Type", "text/html"),), body=b"<html></html>"))
     with pytest.raises(UnexpectedResponse, match="expected a CSV"):
         run(kind, sandbox_settings(simulators), "fetch", EdgeImpulseUsageReport(1, 2, 3))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_gzip_encoded_report_is_decoded_and_its_length_checked_on_the_wire(
+    simulators: VendorSimulators, kind: str
+) -> None:
+    import gzip
+
+    csv = b"Date,Event Type,Name,Sources,Daily Billable Events,Project\n" * 200
+    packed = gzip.compress(csv)
+    simulators.queue(
+        "statsig",
+        Reply(status=200, headers=(("Content-Type", "text/csv"), ("Content-Encoding", "gzip")), body=packed),
+    )
+    report = run(kind, sandbox_settings(simulators), "fetch", StatsigUsageReport(end=date(2026, 11, 1)))
+    assert report.content == csv
+    assert report.size == len(csv)

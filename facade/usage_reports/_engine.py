@@ -338,10 +338,11 @@ def _receive(
             ),
             retryable=True,
         ) from exc
-    if declared is not None and declared.isdigit() and response.num_bytes_downloaded != int(declared):
+    received = _bytes_on_the_wire(response, sink)
+    if declared is not None and declared.isdigit() and received is not None and received != int(declared):
         raise _Retryable(
             UnexpectedResponse(
-                f"{provider}: truncated body: received {response.num_bytes_downloaded} of {declared} bytes",
+                f"{provider}: truncated body: received {received} of {declared} bytes",
                 provider=provider,
                 status_code=response.status_code,
             ),
@@ -379,6 +380,14 @@ def _receive(
         content=sink.content() if isinstance(sink, MemorySink) else None,
         path=sink.destination if isinstance(sink, FileSink) else None,
     )
+
+
+def _bytes_on_the_wire(response: httpx.Response, sink: Sink) -> int | None:
+    """The body's size as Content-Length counts it (None when it cannot be known)."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return sink.size  # nothing decoded: what the sink got is what was sent
+    return response.num_bytes_downloaded or None  # 0 when a transport handed over a pre-read body
 
 
 def _log(level: int, job: Job, event: str, **fields: object) -> None:
