@@ -249,7 +249,7 @@ def _hops(job: Job, attempt: int, slot: Slot | None) -> Transfer:
         if status == 200:
             decision = adapter.accept(response, from_api=from_api)
             if isinstance(decision, FollowLink):
-                body = yield from _read_small(response, job, attempt)
+                body = yield from _read_small(response)
                 try:
                     link = adapter.link(body)
                 except ValueError as exc:
@@ -267,7 +267,7 @@ def _hops(job: Job, attempt: int, slot: Slot | None) -> Transfer:
                 )
             return (yield from _receive(job, response, decision, attempt, hop, started))
 
-        body = yield from _read_small(response, job, attempt)
+        body = yield from _read_small(response)
         message = adapter.error_message(body) if from_api else None
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         error = error_for_status(
@@ -309,7 +309,7 @@ def _follow(job: Job, previous: httpx.Request, location: str | None, status: int
     return _credential_free(target, job.timeout)
 
 
-def _read_small(response: httpx.Response, job: Job, attempt: int) -> Generator[Operation, Any, bytes]:
+def _read_small(response: httpx.Response) -> Generator[Operation, Any, bytes]:
     try:
         body: bytes = yield ReadSmall(response, MAX_SMALL_BODY)
     except httpx.HTTPError:
