@@ -32,7 +32,8 @@ SECRETS = (SANDBOX_EDGE_IMPULSE_API_KEY, SANDBOX_ALTOSTRAT_TOKEN, SANDBOX_STATSI
 
 def test_settings_and_client_reprs_hide_credentials() -> None:
     texts = [
-        repr(EdgeImpulse(api_key=SANDBOX_EDGE_IMPULSE_API_KEY, jwt="jwt-secret-value")),
+        repr(EdgeImpulse(api_key=SANDBOX_EDGE_IMPULSE_API_KEY)),
+        repr(EdgeImpulse(jwt="jwt-secret-value")),
         repr(Altostrat(token=SANDBOX_ALTOSTRAT_TOKEN)),
         repr(Statsig(console_api_key=SANDBOX_STATSIG_CONSOLE_KEY)),
         str(Statsig(console_api_key=SANDBOX_STATSIG_CONSOLE_KEY)),

@@ -123,7 +123,7 @@ def test_https_to_http_downgrade_is_refused_even_to_loopback() -> None:
     from usage_reports._engine import _follow, _Retryable
 
     class _Job:
-        class adapter:
+        class call:
             provider = "edge_impulse"
 
         timeout = httpx.Timeout(1.0)

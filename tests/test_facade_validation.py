@@ -142,9 +142,15 @@ def test_https_and_loopback_base_urls_are_accepted(base_url: str) -> None:
     assert EdgeImpulse(api_key="k-1234", base_url=base_url).base_url == base_url
 
 
-def test_environment_base_url_is_checked_too() -> None:
-    with pytest.raises(InvalidRequest, match="plain http"):
-        UsageReports(environ={"ALTOSTRAT_BASE_URL": "http://altostrat.example"})
+def test_environment_base_url_is_checked_when_its_provider_is_first_used(simulators: VendorSimulators) -> None:
+    environ = {"ALTOSTRAT_BASE_URL": "http://altostrat.example", "ALTOSTRAT_TOKEN": "alto-sandbox-token"}
+    kwargs = sandbox_settings(simulators, altostrat=None, environ=environ)
+    with UsageReports(**kwargs) as client:  # an unrelated provider's bad variable does not matter here
+        report = client.fetch(StatsigUsageReport(end=date(2026, 11, 1), start=date(2026, 10, 30)))
+        assert report.provider == "statsig"
+        with pytest.raises(InvalidRequest, match="the environment variable ALTOSTRAT_BASE_URL .*plain http"):
+            client.fetch(AltostratUsagePdf("ws_a1"))
+    assert [r.server for r in simulators.requests] == ["statsig"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -169,7 +175,7 @@ def test_missing_destination_folder_is_refused_before_any_request(
 
 
 def test_a_request_of_another_type_is_refused(simulators: VendorSimulators) -> None:
-    with pytest.raises(InvalidRequest, match="expected an EdgeImpulseUsageReport"):
+    with pytest.raises(InvalidRequest, match=r"expected a report request \(EdgeImpulseUsageReport, AltostratUsagePdf, StatsigUsageReport\), not str"):
         run("sync", sandbox_settings(simulators), "fetch", "statsig")
 
 

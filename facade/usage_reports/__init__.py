@@ -1,4 +1,4 @@
-"""usage_reports: one typed interface over three vendors' usage-report downloads.
+"""usage_reports: one typed interface over several vendors' usage-report downloads.
 
     from datetime import date
     from usage_reports import UsageReports, StatsigUsageReport
@@ -8,7 +8,8 @@
         print(report.path, report.size, report.sha256)
 
 Every error is a ``UsageReportsError``; the whole tree is drawn in the docstring
-of ``usage_reports._exceptions``.
+of ``usage_reports._exceptions``. Simulators for your own tests are in
+``usage_reports.testing``.
 """
 
 from ._client import AsyncUsageReports, UsageReports
@@ -20,8 +21,8 @@ from ._constants import (
     DEFAULT_TIMEOUT,
     DEFAULT_WRITE_TIMEOUT,
     MAX_RETRY_AFTER,
-    STATSIG_RATE_LIMITS,
 )
+from ._contract import ProviderSettings, ReportRequest
 from ._exceptions import (
     APIError,
     AuthenticationError,
@@ -37,8 +38,9 @@ from ._exceptions import (
     UsageReportsError,
 )
 from ._models import UsageReport
-from ._requests import AltostratUsagePdf, EdgeImpulseUsageReport, ReportRequest, StatsigUsageReport
-from ._settings import Altostrat, EdgeImpulse, ProviderSettings, Statsig
+from ._providers.altostrat import Altostrat, AltostratUsagePdf
+from ._providers.edge_impulse import EdgeImpulse, EdgeImpulseUsageReport
+from ._providers.statsig import STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
 from ._version import __version__
 
 __all__ = [

@@ -1,7 +1,7 @@
 """fetch-all: many reports downloaded concurrently into one folder, recorded in manifest.json.
 
-One AsyncUsageReports serves the whole batch, so Statsig rate limits are
-shared by every entry using the same key. Credentials are resolved for every
+One AsyncUsageReports serves the whole batch, so rate limits are shared by
+every entry using the same key. Credentials are resolved for every
 entry before anything is sent. One entry's failure is recorded and the others
 go on. A file whose sha256 matches the previous manifest is not downloaded
 again (unless forced); a file that does not match is never replaced silently.
@@ -16,53 +16,47 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-import attrs
-
-from . import (
-    Altostrat,
-    APIError,
-    AsyncUsageReports,
-    ConnectionFailed,
-    EdgeImpulse,
-    InvalidRequest,
-    ProviderSettings,
-    Statsig,
-    UsageReportsError,
-    __version__,
-)
+from ._client import AsyncUsageReports
 from ._config import ConfigError, Entry
+from ._contract import Provider, ProviderSettings
+from ._exceptions import APIError, ConnectionFailed, InvalidRequest, MissingCredentials, UsageReportsError
+from ._output import Output, print_table, record_label
 from ._progress import Progress
+from ._providers import provider_named
+from ._version import __version__
 
 MANIFEST_NAME: Final = "manifest.json"
 MANIFEST_FORMAT: Final = "usage-reports manifest"
 MANIFEST_VERSION: Final = 1
 DEFAULT_CONCURRENCY: Final = 4
 _HASH_CHUNK: Final = 1024 * 1024
+EXIT_OK: Final = 0
 
 
-@dataclass(frozen=True)
+@dataclass
 class BaseSettings:
-    """The three providers' settings the batch starts from (usually from the environment)."""
+    """The providers' settings a batch starts from: given ones, the rest from the environment when first used."""
 
-    edge_impulse: EdgeImpulse
-    altostrat: Altostrat
-    statsig: Statsig
+    environ: Mapping[str, str]
+    given: Mapping[str, ProviderSettings] = field(default_factory=dict)
+    _resolved: dict[str, ProviderSettings] = field(default_factory=dict)
 
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> BaseSettings:
-        return cls(
-            EdgeImpulse().with_environment(environ),
-            Altostrat().with_environment(environ),
-            Statsig().with_environment(environ),
-        )
+    def settings(self, provider: Provider) -> ProviderSettings:
+        settings = self._resolved.get(provider.name)
+        if settings is None:
+            base = self.given.get(provider.name) or provider.default_settings()
+            settings = self._resolved[provider.name] = base.with_environment(self.environ)
+        return settings
 
     def secrets(self) -> list[str]:
-        return [s for settings in (self.edge_impulse, self.altostrat, self.statsig) for s in settings.secrets() if s]
+        """Every credential given, resolved so far, or waiting in a provider's credential variable."""
+        values = [s for settings in (*self.given.values(), *self._resolved.values()) for s in settings.secrets()]
+        return [s for s in values if s]
 
 
 @dataclass(frozen=True)
@@ -71,48 +65,42 @@ class Planned:
     settings: ProviderSettings
 
 
-def _env_vars(settings: ProviderSettings) -> str:
-    if isinstance(settings, EdgeImpulse):
-        return f"{settings.ENV_API_KEY} (or {settings.ENV_JWT})"
-    if isinstance(settings, Altostrat):
-        return settings.ENV_TOKEN
-    return settings.ENV_CONSOLE_API_KEY
-
-
 def plan(entries: list[Entry], base: BaseSettings, environ: Mapping[str, str], source: str) -> list[Planned]:
-    """Each entry with its settings; ConfigError (nothing sent) when a credential is missing."""
-    planned = []
+    """Each entry with its settings; one ConfigError listing every entry without a usable credential (nothing sent)."""
+    planned: list[Planned] = []
+    problems: list[str] = []
     for entry in entries:
         where = f"{source}: {entry.label}"
-        key: str | None = None
+        provider = provider_named(entry.provider)
+        if provider is None:
+            problems.append(f"{where}: provider {entry.provider!r} is not registered")
+            continue
+        try:
+            settings = base.settings(provider)
+        except InvalidRequest as exc:
+            problems.append(f"{where}: {exc}")
+            continue
         if entry.credential_env is not None:
             key = environ.get(entry.credential_env, "").strip() or None
             if key is None:
-                raise ConfigError(f"{where}.credential_env: the environment variable {entry.credential_env} is not set")
+                problems.append(f"{where}.credential_env: the environment variable {entry.credential_env} is not set")
+                continue
+            try:
+                settings = provider.with_credential(settings, entry.credential_type, key)
+            except InvalidRequest:
+                problems.append(
+                    f"{where}.credential_env: {entry.credential_env} does not hold a valid one-line credential"
+                )
+                continue
         try:
-            settings = _settings_for(entry, key, base)
-        except InvalidRequest:
-            raise ConfigError(
-                f"{where}.credential_env: {entry.credential_env} does not hold a valid one-line credential"
-            ) from None
-        if isinstance(settings, EdgeImpulse) and entry.credential_type == "jwt":
-            if not settings.jwt:
-                raise ConfigError(f"{where}: no credential; set {settings.ENV_JWT} or give the entry a credential_env")
-        elif not any(settings.secrets()):
-            raise ConfigError(f"{where}: no credential; set {_env_vars(settings)} or give the entry a credential_env")
+            settings.require_credentials()
+        except MissingCredentials as exc:
+            problems.append(f"{where}: {exc}; or give the entry a credential_env")
+            continue
         planned.append(Planned(entry, settings))
+    if problems:
+        raise ConfigError(*problems)
     return planned
-
-
-def _settings_for(entry: Entry, key: str | None, base: BaseSettings) -> ProviderSettings:
-    """The base settings, with this entry's own credential when it names one."""
-    if entry.provider == "statsig":
-        return base.statsig if key is None else attrs.evolve(base.statsig, console_api_key=key)
-    if entry.provider == "altostrat":
-        return base.altostrat if key is None else attrs.evolve(base.altostrat, token=key)
-    if entry.credential_type == "jwt":
-        return EdgeImpulse(jwt=key or base.edge_impulse.jwt, base_url=base.edge_impulse.base_url)
-    return base.edge_impulse if key is None else EdgeImpulse(api_key=key, base_url=base.edge_impulse.base_url)
 
 
 # --- the manifest ----------------------------------------------------------------
@@ -310,3 +298,63 @@ class Batch:
             started_at=now,
             finished_at=now,
         )
+
+
+def run_batch(
+    entries: list[Entry],
+    *,
+    source: str,
+    base: BaseSettings,
+    environ: Mapping[str, str],
+    out_dir: Path,
+    out: Output,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    force: bool = False,
+    timeout: float | None = None,
+    max_retries: int | None = None,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Plan (credentials checked, nothing sent), then download; the exit code and the manifest records."""
+    from ._output import UsageError, counts
+
+    planned = plan(entries, base, environ, source)
+    out.add_secrets(base.secrets())
+    out.add_secrets(s for item in planned for s in item.settings.secrets())
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out-dir {out_dir} exists and is not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out-dir {out_dir}: cannot create it ({exc.strerror or type(exc).__name__})") from None
+
+    async def download_all() -> list[dict[str, Any]]:
+        options: dict[str, Any] = {} if max_retries is None else {"max_retries": max_retries}
+        async with AsyncUsageReports(*base.given.values(), timeout=timeout, environ=environ, **options) as client:
+            batch = Batch(
+                client=client,
+                out_dir=out_dir,
+                progress=out.progress(total=len(planned)),
+                redact=out.redact,
+                concurrency=concurrency,
+                force=force,
+            )
+            return await batch.run(planned)
+
+    records = asyncio.run(download_all())
+    code = max((record["exit_code"] for record in records), default=EXIT_OK)
+    for record in records:
+        if not record["ok"]:
+            out.error(f"{record_label(record)}: {record['error']['message']}")
+    manifest = out_dir / MANIFEST_NAME
+    out.result(
+        {
+            "ok": code == EXIT_OK,
+            "exit_code": code,
+            "out_dir": str(out_dir),
+            "manifest": str(manifest),
+            "entries": records,
+        }
+    )
+    if not out.json and not out.quiet:
+        print_table(records, out.stdout)
+        out.text(f"\n{counts(records)}; manifest: {manifest}")
+    return code, records

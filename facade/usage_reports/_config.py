@@ -1,43 +1,40 @@
 """The fetch-all config: a TOML file listing reports per provider, checked whole before anything is sent.
 
-    [[statsig]]                      # any number of entries per provider
+    [[<provider name>]]              # any number of entries per provider table
     name = "project-a"               # optional: prefixes the file name
-    credential_env = "STATSIG_KEY_A" # optional: env var holding this entry's credential
-    start = 2026-10-01               # TOML date (UTC midnight) or offset datetime; optional
-    end = 2026-11-01
+    credential_env = "MY_KEY_A"      # optional: env var holding this entry's credential
+    credential_type = "jwt"          # optional, where a provider takes several kinds of credential
+    ...                              # the provider's own keys (`usage-reports config example`)
 
-    [[altostrat]]
-    workspace_id = "ws_a1b2c3d4e5f6g7h8"
-
-    [[edge_impulse]]
-    organization_id = 1
-    inner_organization_id = 2
-    report_id = 3
-    credential_type = "jwt"          # optional: credential_env holds a JWT, not an API key
-
-Unknown tables and keys are refused; every error names the entry and the field.
+One table per registered provider, named after it. Unknown tables and keys
+are refused; every problem of the file is reported at once, each naming the
+entry and the key.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from . import AltostratUsagePdf, EdgeImpulseUsageReport, InvalidRequest, ReportRequest, StatsigUsageReport
+from ._contract import Provider, ReportRequest
+from ._exceptions import InvalidRequest
+from ._providers import provider_named, providers
 
-PROVIDERS: Final = ("edge_impulse", "altostrat", "statsig")
-CREDENTIAL_TYPES: Final = ("api_key", "jwt")
+COMMON_KEYS: Final = ("name", "credential_env", "credential_type")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ConfigError(Exception):
-    """The config (or a command-line value) is invalid; the message names where."""
+    """The config (or a command-line value) is invalid; each problem is one line naming where."""
+
+    def __init__(self, *problems: str) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)
@@ -62,43 +59,6 @@ class Entry:
         return f"{self.name}-{suggested}" if self.name else suggested
 
 
-def parse_timestamp(value: object, where: str) -> date | datetime:
-    """A date (UTC midnight) or an offset datetime, from TOML or from ISO 8601 text."""
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-        try:
-            value = datetime.fromisoformat(text)
-        except ValueError:
-            raise ConfigError(
-                f"{where}: {value!r} is not an ISO date (2026-11-01) or datetime with offset (2026-11-01T00:00:00+00:00)"
-            ) from None
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ConfigError(
-                f"{where}: the datetime {value.isoformat()} has no UTC offset; add one (e.g. Z or +02:00) or give a date"
-            )
-        return value
-    if isinstance(value, date):
-        return value
-    raise ConfigError(f"{where}: expected a date like 2026-11-01 or an offset datetime, got {type(value).__name__}")
-
-
-def _int(value: object, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{where}: expected an integer, got {_kind(value)}")
-    return value
-
-
-def _str(value: object, where: str) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(f"{where}: expected a string, got {_kind(value)}")
-    return value
-
-
 def _kind(value: object) -> str:
     return {
         str: "a string",
@@ -110,93 +70,91 @@ def _kind(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _statsig(fields: dict[str, Any], where: str) -> ReportRequest:
-    start = fields.get("start")
-    return StatsigUsageReport(
-        end=parse_timestamp(fields["end"], f"{where}.end"),
-        start=None if start is None else parse_timestamp(start, f"{where}.start"),
-    )
-
-
-def _altostrat(fields: dict[str, Any], where: str) -> ReportRequest:
-    return AltostratUsagePdf(workspace_id=_str(fields["workspace_id"], f"{where}.workspace_id"))
-
-
-def _edge_impulse(fields: dict[str, Any], where: str) -> ReportRequest:
-    return EdgeImpulseUsageReport(
-        organization_id=_int(fields["organization_id"], f"{where}.organization_id"),
-        inner_organization_id=_int(fields["inner_organization_id"], f"{where}.inner_organization_id"),
-        report_id=_int(fields["report_id"], f"{where}.report_id"),
-    )
-
-
-_COMMON_KEYS: Final = frozenset({"name", "credential_env"})
-# provider -> (required keys, optional keys, builder)
-_SCHEMA: Final[Mapping[str, tuple[tuple[str, ...], frozenset[str], Callable[[dict[str, Any], str], ReportRequest]]]] = {
-    "statsig": (("end",), frozenset({"start"}), _statsig),
-    "altostrat": (("workspace_id",), frozenset(), _altostrat),
-    "edge_impulse": (
-        ("organization_id", "inner_organization_id", "report_id"),
-        frozenset({"credential_type"}),
-        _edge_impulse,
-    ),
-}
+def _str(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidRequest(f"{where}: expected a string, got {_kind(value)}")
+    return value
 
 
 def parse_config(document: Mapping[str, Any], source: str) -> list[Entry]:
-    """Every entry of a parsed TOML document, or ConfigError for the first problem found."""
-    unknown = sorted(set(document) - set(PROVIDERS))
-    if unknown:
-        raise ConfigError(f"{source}: unknown table [[{unknown[0]}]]; expected any of [[{']], [['.join(PROVIDERS)}]]")
+    """Every entry of a parsed TOML document, or one ConfigError listing every problem found."""
+    names = [p.name for p in providers()]
+    problems: list[str] = []
     entries: list[Entry] = []
-    for provider, tables in document.items():  # in the order the file first names each provider
+    for table, tables in document.items():  # in the order the file first names each provider
+        provider = provider_named(table)
+        if provider is None:
+            problems.append(f"{source}: unknown table [[{table}]]; expected any of [[{']], [['.join(names)}]]")
+            continue
         if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-            raise ConfigError(f"{source}: {provider} must be an array of tables, written [[{provider}]]")
+            problems.append(f"{source}: {table} must be an array of tables, written [[{table}]]")
+            continue
         for index, fields in enumerate(tables, 1):
-            entries.append(_entry(provider, index, fields, source))
-    if not entries:
-        raise ConfigError(
-            f"{source}: no entries; add at least one [[statsig]], [[altostrat]] or [[edge_impulse]] table"
-        )
+            try:
+                entries.append(_entry(provider, index, fields, source))
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+    if not entries and not problems:
+        problems.append(f"{source}: no entries; add at least one of [[{']], [['.join(names)}]]")
     seen: dict[str, Entry] = {}
     for entry in entries:
         other = seen.setdefault(entry.filename, entry)
         if other is not entry:
-            raise ConfigError(
+            problems.append(
                 f"{source}: {entry.label} would write the same file as {other.label} ({entry.filename}); "
                 "give one of them a different name"
             )
+    if problems:
+        raise ConfigError(*problems)
     return entries
 
 
-def _entry(provider: str, index: int, fields: dict[str, Any], source: str) -> Entry:
-    required, optional, build = _SCHEMA[provider]
-    label = f"{provider}[{index}]"
-    if isinstance(fields.get("name"), str):
+def _entry(provider: Provider, index: int, fields: dict[str, Any], source: str) -> Entry:
+    label = f"{provider.name}[{index}]"
+    if isinstance(fields.get("name"), str) and _NAME.fullmatch(fields["name"]):
         label += f" ({fields['name']})"
     where = f"{source}: {label}"
-    allowed = set(required) | optional | _COMMON_KEYS
-    for key in fields:
-        if key not in allowed:
-            raise ConfigError(f"{where}.{key}: unknown key; {provider} entries take {', '.join(sorted(allowed))}")
-    for key in required:
-        if key not in fields:
-            raise ConfigError(f"{where}.{key}: missing (required)")
+    keys = {key.name: key for key in provider.config_keys}
+    allowed = (
+        set(keys) | {"name", "credential_env"} | ({"credential_type"} if len(provider.credential_kinds) > 1 else set())
+    )
+    problems: list[str] = []
+    for given in fields:
+        if given not in allowed:
+            problems.append(f"{where}.{given}: unknown key; {provider.name} entries take {', '.join(sorted(allowed))}")
+    for key in keys.values():
+        if key.required and key.name not in fields:
+            problems.append(f"{where}.{key.name}: missing (required)")
+
+    def check(action: Any) -> Any:
+        try:
+            return action()
+        except InvalidRequest as exc:
+            problems.append(str(exc) if str(exc).startswith(source) else f"{where}: {exc}")
+            return None
 
     name = fields.get("name")
-    if name is not None and not _NAME.fullmatch(_str(name, f"{where}.name")):
-        raise ConfigError(f"{where}.name: use 1-64 letters, digits, '.', '_' or '-' (it becomes part of a file name)")
+    if name is not None:
+        text = check(lambda: _str(name, f"{where}.name"))
+        if text is not None and not _NAME.fullmatch(text):
+            problems.append(f"{where}.name: use 1-64 letters, digits, '.', '_' or '-' (it becomes part of a file name)")
     credential_env = fields.get("credential_env")
-    if credential_env is not None and not _ENV_NAME.fullmatch(_str(credential_env, f"{where}.credential_env")):
-        raise ConfigError(f"{where}.credential_env: {credential_env!r} is not an environment variable name")
-    credential_type = _str(fields.get("credential_type", "api_key"), f"{where}.credential_type")
-    if credential_type not in CREDENTIAL_TYPES:
-        raise ConfigError(f"{where}.credential_type: expected 'api_key' or 'jwt', got {credential_type!r}")
-    try:
-        request = build(fields, where)
-    except InvalidRequest as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    return Entry(provider, index, request, name, credential_env, credential_type)
+    if credential_env is not None:
+        text = check(lambda: _str(credential_env, f"{where}.credential_env"))
+        if text is not None and not _ENV_NAME.fullmatch(text):
+            problems.append(f"{where}.credential_env: {text!r} is not an environment variable name")
+    credential_type = fields.get("credential_type", provider.credential_kinds[0])
+    if "credential_type" in allowed:
+        text = check(lambda: _str(credential_type, f"{where}.credential_type"))
+        if text is not None and text not in provider.credential_kinds:
+            kinds = " or ".join(repr(kind) for kind in provider.credential_kinds)
+            problems.append(f"{where}.credential_type: expected {kinds}, got {text!r}")
+    if problems:
+        raise ConfigError(*problems)
+    request = check(lambda: provider.request_from_config(fields, where))
+    if problems:
+        raise ConfigError(*problems)
+    return Entry(provider.name, index, request, name, credential_env, credential_type)
 
 
 def load_config(path: Path) -> list[Entry]:

@@ -27,12 +27,9 @@ MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
 RETRYABLE_STATUS_CODES = frozenset({408, 429, 500, 502, 503, 504})
 
-#: Redirects followed after the first one (the Edge Impulse 302), all credential-free.
+#: Redirects followed after the first one (an API's own redirect to the file), all credential-free.
 MAX_FURTHER_REDIRECTS = 5
 
-#: Statsig's published limits per key: 100 requests / 10 s and 900 / 15 min.
-STATSIG_RATE_LIMITS: tuple[tuple[int, float], ...] = ((100, 10.0), (900, 900.0))
-STATSIG_API_VERSION = "20240601"
 
 #: Bytes read of a body that is not the report (an error, a JSON link).
 MAX_SMALL_BODY = 1024 * 1024

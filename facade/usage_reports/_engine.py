@@ -18,6 +18,7 @@ import attrs
 import httpx
 
 from ._constants import MAX_FURTHER_REDIRECTS, MAX_SMALL_BODY, USER_AGENT
+from ._contract import Accept, Call, FollowLink
 from ._exceptions import (
     APIError,
     AuthenticationError,
@@ -32,12 +33,9 @@ from ._exceptions import (
 )
 from ._logging import logger
 from ._models import UsageReport
-from ._providers import Accept, Adapter, FollowLink
 from ._ratelimit import RateLimiter, Slot
 from ._redact import Redactor
-from ._requests import ReportRequest
 from ._retry import is_retryable_status, parse_retry_after, retry_delay
-from ._settings import ProviderSettings
 from ._sinks import FileSink, MemorySink, Sink
 from ._urls import insecure_reason
 
@@ -87,9 +85,7 @@ Transfer = Generator[Operation, Any, UsageReport]
 class Job:
     """Everything one transfer needs, resolved and validated before any I/O."""
 
-    adapter: Adapter
-    request: ReportRequest
-    settings: ProviderSettings
+    call: Call
     timeout: httpx.Timeout
     max_retries: int
     redact: Redactor
@@ -202,8 +198,8 @@ def _attempt(job: Job, *, attempt: int) -> Transfer:
 
 
 def _hops(job: Job, attempt: int, slot: Slot | None) -> Transfer:
-    adapter, redact, provider = job.adapter, job.redact, job.adapter.provider
-    request = adapter.build(job.request, job.settings, job.timeout)
+    call, redact, provider = job.call, job.redact, job.call.provider
+    request = call.build(job.timeout)
     from_api = True
     further_redirects = 0
     job.sink.reset()
@@ -230,7 +226,7 @@ def _hops(job: Job, attempt: int, slot: Slot | None) -> Transfer:
             logging.DEBUG, job, "response", attempt=attempt, hop=hop, status=status, duration=time.monotonic() - started
         )
 
-        if status in (301, 302, 303, 307, 308) and (adapter.redirects_to_file or not from_api):
+        if status in (301, 302, 303, 307, 308) and (call.redirects_to_file or not from_api):
             if not from_api:
                 further_redirects += 1
                 if further_redirects > MAX_FURTHER_REDIRECTS:
@@ -247,11 +243,11 @@ def _hops(job: Job, attempt: int, slot: Slot | None) -> Transfer:
             continue
 
         if status == 200:
-            decision = adapter.accept(response, from_api=from_api)
+            decision = call.accept(response, from_api=from_api)
             if isinstance(decision, FollowLink):
                 body = yield from _read_small(response)
                 try:
-                    link = adapter.link(body)
+                    link = call.link(body)
                 except ValueError as exc:
                     raise _Retryable(
                         UnexpectedResponse(f"{provider}: malformed answer: {exc}", provider=provider, status_code=200),
@@ -268,7 +264,7 @@ def _hops(job: Job, attempt: int, slot: Slot | None) -> Transfer:
             return (yield from _receive(job, response, decision, attempt, hop, started))
 
         body = yield from _read_small(response)
-        message = adapter.error_message(body) if from_api else None
+        message = call.error_message(body) if from_api else None
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         error = error_for_status(
             provider,
@@ -282,7 +278,7 @@ def _hops(job: Job, attempt: int, slot: Slot | None) -> Transfer:
 
 def _follow(job: Job, previous: httpx.Request, location: str | None, status: int) -> httpx.Request:
     """The next, credential-free request; refuses a downgrade or an insecure target."""
-    provider = job.adapter.provider
+    provider = job.call.provider
     if not location:
         raise _Retryable(
             UnexpectedResponse(f"{provider}: HTTP {status} without a Location", provider=provider, status_code=status),
@@ -320,7 +316,7 @@ def _read_small(response: httpx.Response) -> Generator[Operation, Any, bytes]:
 def _receive(
     job: Job, response: httpx.Response, accept: Accept, attempt: int, hop: str, started: float
 ) -> Generator[Operation, Any, UsageReport]:
-    provider, sink = job.adapter.provider, job.sink
+    provider, sink = job.call.provider, job.sink
     declared = response.headers.get("content-length")
     try:
         yield Receive(response, sink)
@@ -369,7 +365,7 @@ def _receive(
         size=sink.size,
         duration=time.monotonic() - started,
     )
-    request = job.request
+    request = job.call.request
     return UsageReport(
         provider=provider,
         request=request,
@@ -402,9 +398,9 @@ def _log(level: int, job: Job, event: str, **fields: object) -> None:
     logger.log(
         level,
         "%s %s %s %s",
-        job.adapter.provider,
-        job.adapter.operation,
+        job.call.provider,
+        job.call.operation,
         event,
         details,
-        extra={"provider": job.adapter.provider, "operation": job.adapter.operation, **fields},
+        extra={"provider": job.call.provider, "operation": job.call.operation, **fields},
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import attrs
 
-from ._requests import ReportRequest
+from ._contract import ReportRequest
 
 
 @attrs.frozen

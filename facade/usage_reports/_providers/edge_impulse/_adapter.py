@@ -9,21 +9,17 @@ from __future__ import annotations
 import httpx
 from edgeimpulse_client.api.organizations import whitelabel_admin_download_organization_usage_report as operation
 
-from .._requests import EdgeImpulseUsageReport
-from .._settings import EdgeImpulse, ProviderSettings
-from ._base import Accept, FollowLink, json_text, make_request, media_type
+from ..._contract import Accept, Adapter, Decision
+from .._http import json_text, make_request, media_type
+from ._model import EdgeImpulse, EdgeImpulseUsageReport
 
 #: A 200 whose media type is one of these is an error page, not a CSV.
 _NOT_A_REPORT = frozenset({"text/html", "application/json", "application/xml", "text/xml"})
 
 
-class EdgeImpulseAdapter:
-    provider = "edge_impulse"
+class EdgeImpulseAdapter(Adapter[EdgeImpulseUsageReport, EdgeImpulse]):
     operation = "whitelabel_admin_download_organization_usage_report"
     redirects_to_file = True
-
-    def settings_of(self, settings: ProviderSettings) -> bool:
-        return isinstance(settings, EdgeImpulse)
 
     def build(self, request: EdgeImpulseUsageReport, settings: EdgeImpulse, timeout: httpx.Timeout) -> httpx.Request:
         settings.require_credentials()
@@ -32,22 +28,14 @@ class EdgeImpulseAdapter:
             inner_organization_id=request.inner_organization_id,
             report_id=request.report_id,
         )
-        headers = {"Accept": "text/csv, */*;q=0.5"}
-        if settings.api_key:
-            headers["x-api-key"] = settings.api_key
-        else:
-            assert settings.jwt is not None
-            headers["x-jwt-token"] = settings.jwt
+        headers = {"Accept": "text/csv, */*;q=0.5", **settings.auth_headers()}
         return make_request(kwargs, settings.base_url or EdgeImpulse.DEFAULT_BASE_URL, headers, timeout)
 
-    def accept(self, response: httpx.Response, *, from_api: bool) -> Accept | FollowLink | str:
+    def accept(self, response: httpx.Response, *, from_api: bool) -> Decision:
         kind = media_type(response)
         if kind in _NOT_A_REPORT:
             return f"expected a CSV report, got {kind}"
         return Accept(kind or "text/csv")
-
-    def link(self, body: bytes) -> str:
-        raise ValueError("Edge Impulse answers with a redirect, not a link")
 
     def error_message(self, body: bytes) -> str | None:
         return json_text(body, "error", "message")

@@ -15,21 +15,16 @@ from statsig_client.models import (
 )
 from statsig_client.types import UNSET
 
-from .._requests import StatsigUsageReport
-from .._settings import ProviderSettings, Statsig
-from ._base import Accept, FollowLink, json_object, json_text, make_request, media_type
+from ..._contract import Accept, Adapter, Decision, FollowLink
+from .._http import json_object, json_text, make_request, media_type
+from ._model import Statsig, StatsigUsageReport
 
 _CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain", "application/octet-stream"})
 _ERROR_MODELS = (GetConsoleV1ProjectUsageBillingReportResponse400, GetConsoleV1ProjectUsageBillingReportResponse401)
 
 
-class StatsigAdapter:
-    provider = "statsig"
+class StatsigAdapter(Adapter[StatsigUsageReport, Statsig]):
     operation = "get_console_v1_project_usage_billing_report"
-    redirects_to_file = False
-
-    def settings_of(self, settings: ProviderSettings) -> bool:
-        return isinstance(settings, Statsig)
 
     def build(self, request: StatsigUsageReport, settings: Statsig, timeout: httpx.Timeout) -> httpx.Request:
         settings.require_credentials()
@@ -43,7 +38,7 @@ class StatsigAdapter:
         }
         return make_request(kwargs, settings.base_url or Statsig.DEFAULT_BASE_URL, headers, timeout)
 
-    def accept(self, response: httpx.Response, *, from_api: bool) -> Accept | FollowLink | str:
+    def accept(self, response: httpx.Response, *, from_api: bool) -> Decision:
         kind = media_type(response)
         if from_api and kind == "application/json":
             return FollowLink()

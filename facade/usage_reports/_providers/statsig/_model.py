@@ -1,83 +1,23 @@
-"""What to fetch: one typed request object per provider, validated on creation.
-
-A request that exists is valid: bad input raises InvalidRequest (also a
-ValueError) with a message that says what to fix, before anything is sent.
-"""
+"""Statsig Console API: the project's usage billing report for a period, and the settings to reach it."""
 
 from __future__ import annotations
 
-import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import attrs
 
-from ._exceptions import InvalidRequest
+from ..._exceptions import InvalidRequest, MissingCredentials
+from ..._validators import base_url, env_value, mask, naming_variables, optional_secret
 
+#: Statsig's published limits per key: 100 requests / 10 s and 900 / 15 min.
+STATSIG_RATE_LIMITS: Final[tuple[tuple[int, float], ...]] = ((100, 10.0), (900, 900.0))
+STATSIG_API_VERSION: Final = "20240601"
 #: Integers below this are taken for seconds, not milliseconds (10**11 ms is 1973-03-03).
-MIN_PLAUSIBLE_MILLISECONDS = 10**11
-MAX_WORKSPACE_ID_LENGTH = 200
+MIN_PLAUSIBLE_MILLISECONDS: Final = 10**11
 
 Timestamp = datetime | date | int
-
-
-def _positive_int(instance: Any, attribute: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidRequest(
-            f"{type(instance).__name__}.{attribute.name} must be a positive int, not {type(value).__name__}"
-        )
-    if value < 1:
-        raise InvalidRequest(f"{type(instance).__name__}.{attribute.name} must be a positive int, got {value}")
-
-
-@attrs.frozen
-class EdgeImpulseUsageReport:
-    """An Edge Impulse white-label organization usage report (a CSV, reached through a 302)."""
-
-    organization_id: int = attrs.field(validator=_positive_int)
-    inner_organization_id: int = attrs.field(validator=_positive_int)
-    report_id: int = attrs.field(validator=_positive_int)
-
-    provider: ClassVar[str] = "edge_impulse"
-
-    @property
-    def suggested_filename(self) -> str:
-        return f"edge-impulse-usage-{self.organization_id}-{self.inner_organization_id}-{self.report_id}.csv"
-
-    def parameters(self) -> dict[str, object]:
-        return attrs.asdict(self)
-
-
-def _workspace_id(instance: Any, attribute: attrs.Attribute[str], value: object) -> None:
-    name = f"{type(instance).__name__}.{attribute.name}"
-    if not isinstance(value, str):
-        raise InvalidRequest(f"{name} must be a string like 'ws_a1b2c3d4e5f6g7h8', not {type(value).__name__}")
-    if not value:
-        raise InvalidRequest(f"{name} must not be empty")
-    if value in {".", ".."}:
-        raise InvalidRequest(f"{name} must not be {value!r}: it would change the request path")
-    if len(value) > MAX_WORKSPACE_ID_LENGTH:
-        raise InvalidRequest(f"{name} is {len(value)} characters long; at most {MAX_WORKSPACE_ID_LENGTH} are allowed")
-    for ch in value:
-        if ch.isspace() or unicodedata.category(ch)[0] == "C":
-            raise InvalidRequest(f"{name} must not contain whitespace or control characters (found {ch!r})")
-
-
-@attrs.frozen
-class AltostratUsagePdf:
-    """An Altostrat workspace's organization usage, as a PDF."""
-
-    workspace_id: str = attrs.field(validator=_workspace_id)
-
-    provider: ClassVar[str] = "altostrat"
-
-    @property
-    def suggested_filename(self) -> str:
-        safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in self.workspace_id)
-        return f"altostrat-usage-{safe[:100]}.pdf"
-
-    def parameters(self) -> dict[str, object]:
-        return attrs.asdict(self)
 
 
 def to_milliseconds(value: object, name: str) -> int:
@@ -101,7 +41,7 @@ def to_milliseconds(value: object, name: str) -> int:
     raise InvalidRequest(f"{name} must be a datetime, a date or an int of milliseconds, not {type(value).__name__}")
 
 
-def _timestamp(instance: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+def _timestamp(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None and attribute.name == "start":
         return
     ms = to_milliseconds(value, f"{type(instance).__name__}.{attribute.name}")
@@ -149,4 +89,55 @@ class StatsigUsageReport:
         return {"start": self.start_ms, "end": self.end_ms}
 
 
-ReportRequest = EdgeImpulseUsageReport | AltostratUsagePdf | StatsigUsageReport
+def _to_limits(value: object) -> tuple[tuple[int, float], ...]:
+    try:
+        return tuple((int(count), float(seconds)) for count, seconds in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise InvalidRequest("Statsig.rate_limits must be (count, seconds) pairs, e.g. ((100, 10.0),)") from None
+
+
+def _validate_limits(
+    instance: object, attribute: attrs.Attribute[tuple[tuple[int, float], ...]], value: tuple[tuple[int, float], ...]
+) -> None:
+    if not all(count >= 1 and seconds > 0 for count, seconds in value):
+        raise InvalidRequest("Statsig.rate_limits must be (count, seconds) pairs, both positive; () disables the limit")
+
+
+@attrs.frozen
+class Statsig:
+    """Statsig Console API. The Console key is sent as ``STATSIG-API-KEY``.
+
+    ``rate_limits`` is the client-side limit per key, shared by every call of
+    one client: ``((100, 10.0), (900, 900.0))`` by default, ``()`` for none.
+    """
+
+    console_api_key: str | None = attrs.field(default=None, repr=mask, validator=optional_secret)
+    base_url: str | None = attrs.field(default=None, validator=base_url)
+    rate_limits: tuple[tuple[int, float], ...] = attrs.field(
+        default=STATSIG_RATE_LIMITS, converter=_to_limits, validator=_validate_limits
+    )
+    api_version: str = STATSIG_API_VERSION
+
+    DEFAULT_BASE_URL: ClassVar[str] = "https://statsigapi.net"
+    ENV_CONSOLE_API_KEY: ClassVar[str] = "STATSIG_CONSOLE_API_KEY"
+    ENV_BASE_URL: ClassVar[str] = "STATSIG_BASE_URL"
+
+    def with_environment(self, environ: Mapping[str, str]) -> Statsig:
+        with naming_variables("Statsig", {"console_api_key": self.ENV_CONSOLE_API_KEY, "base_url": self.ENV_BASE_URL}):
+            return attrs.evolve(
+                self,
+                console_api_key=self.console_api_key or env_value(environ, self.ENV_CONSOLE_API_KEY),
+                base_url=self.base_url or env_value(environ, self.ENV_BASE_URL),
+            )
+
+    def secrets(self) -> tuple[str | None, ...]:
+        return (self.console_api_key,)
+
+    def require_credentials(self) -> None:
+        if not self.console_api_key:
+            raise MissingCredentials(
+                "statsig",
+                self.ENV_CONSOLE_API_KEY,
+                f"statsig: no credential configured; set {self.ENV_CONSOLE_API_KEY} "
+                "or pass Statsig(console_api_key=...)",
+            )

@@ -1,0 +1,293 @@
+"""The provider contract: everything the generic core needs of a vendor, declared once per vendor.
+
+A vendor's home (``_providers/<vendor>/``) subclasses :class:`VendorProvider`
+with its own request and settings types, so its code is checked against the
+real generated types end to end. The core sees only :class:`Provider`, whose
+methods take the erased ``object`` and check it, and :class:`Call`, one
+report request bound to its settings::
+
+    registry --> Provider --prepare(request, settings)--> Call --build(timeout)--> httpx.Request
+                                                               accept / link / error_message
+
+The core never imports a vendor module: it asks the registry (``_providers``).
+"""
+
+from __future__ import annotations
+
+import abc
+import argparse
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, Self, TypeVar
+
+import attrs
+import httpx
+
+from ._exceptions import InvalidRequest
+
+if TYPE_CHECKING:
+    from .testing import SimulatedVendor
+
+#: (count, seconds) pairs: at most ``count`` requests in any ``seconds``-long window.
+RateLimits = tuple[tuple[int, float], ...]
+
+
+class ReportRequest(Protocol):
+    """What to fetch: an immutable, validated request object of one provider."""
+
+    provider: ClassVar[str]
+
+    @property
+    def suggested_filename(self) -> str: ...
+
+    def parameters(self) -> dict[str, object]: ...
+
+
+class ProviderSettings(Protocol):
+    """One provider's credentials and base URL; secrets never show in a repr."""
+
+    @property
+    def base_url(self) -> str | None: ...
+
+    def with_environment(self, environ: Mapping[str, str]) -> Self: ...
+
+    def secrets(self) -> tuple[str | None, ...]: ...
+
+    def require_credentials(self) -> None: ...
+
+
+@attrs.frozen
+class Accept:
+    """This response is the report: stream its body."""
+
+    media_type: str
+    prefix: bytes | None = None  # bytes the body must start with (a file signature)
+
+
+@attrs.frozen
+class FollowLink:
+    """This response is JSON pointing at the report: read it and fetch the link, credential-free."""
+
+
+Decision = Accept | FollowLink | str
+
+
+class Call(Protocol):
+    """One report request bound to its settings: what the transfer engine drives."""
+
+    @property
+    def provider(self) -> str: ...
+
+    @property
+    def operation(self) -> str: ...
+
+    @property
+    def redirects_to_file(self) -> bool:
+        """Whether the API's own answer may be a redirect to the file."""
+        ...
+
+    @property
+    def request(self) -> ReportRequest: ...
+
+    def build(self, timeout: httpx.Timeout) -> httpx.Request:
+        """The first request, with credentials, from the generated client's request builder."""
+        ...
+
+    def accept(self, response: httpx.Response, *, from_api: bool) -> Decision:
+        """For a 200: stream it, follow its link, or a reason to refuse it."""
+        ...
+
+    def link(self, body: bytes) -> str:
+        """The file URL inside a FollowLink body; ValueError when there is none."""
+        ...
+
+    def error_message(self, body: bytes) -> str | None:
+        """The vendor's own message from an error body, if it has one."""
+        ...
+
+
+R = TypeVar("R", bound=ReportRequest)
+S = TypeVar("S", bound=ProviderSettings)
+
+
+class Adapter(abc.ABC, Generic[R, S]):
+    """A vendor's report download over its generated client (imported only when first used)."""
+
+    operation: ClassVar[str]
+    redirects_to_file: ClassVar[bool] = False
+
+    @abc.abstractmethod
+    def build(self, request: R, settings: S, timeout: httpx.Timeout) -> httpx.Request: ...
+
+    @abc.abstractmethod
+    def accept(self, response: httpx.Response, *, from_api: bool) -> Decision: ...
+
+    def link(self, body: bytes) -> str:
+        raise ValueError("this provider answers with the report itself, not a link")
+
+    @abc.abstractmethod
+    def error_message(self, body: bytes) -> str | None: ...
+
+
+@attrs.frozen
+class _BoundCall(Generic[R, S]):
+    provider: str
+    adapter: Adapter[R, S]
+    request: R
+    settings: S = attrs.field(repr=False)
+
+    @property
+    def operation(self) -> str:
+        return self.adapter.operation
+
+    @property
+    def redirects_to_file(self) -> bool:
+        return self.adapter.redirects_to_file
+
+    def build(self, timeout: httpx.Timeout) -> httpx.Request:
+        return self.adapter.build(self.request, self.settings, timeout)
+
+    def accept(self, response: httpx.Response, *, from_api: bool) -> Decision:
+        return self.adapter.accept(response, from_api=from_api)
+
+    def link(self, body: bytes) -> str:
+        return self.adapter.link(body)
+
+    def error_message(self, body: bytes) -> str | None:
+        return self.adapter.error_message(body)
+
+
+@attrs.frozen
+class ConfigKey:
+    """One key of a provider's fetch-all table, as ``usage-reports config example`` documents it."""
+
+    name: str
+    required: bool
+    help: str
+    example: str
+
+
+class Provider(abc.ABC):
+    """What the generic core knows of a vendor: names, settings, one call, CLI and config shapes."""
+
+    #: Machine name: config table, manifest ``provider``, log field, keyword of the client (``my_vendor``).
+    name: ClassVar[str]
+    #: Human name for messages and help (``My Vendor``).
+    title: ClassVar[str]
+    #: The CLI subcommand (``my-vendor``).
+    command: ClassVar[str]
+    #: One line for ``--help``.
+    summary: ClassVar[str]
+    #: Environment variables holding a credential, for help texts and redaction.
+    credential_variables: ClassVar[tuple[str, ...]]
+    #: What a fetch-all entry's ``credential_env`` may hold; the first is the default.
+    credential_kinds: ClassVar[tuple[str, ...]] = ("api_key",)
+    #: The keys of this provider's fetch-all table (besides name and credential_env).
+    config_keys: ClassVar[tuple[ConfigKey, ...]]
+
+    @property
+    @abc.abstractmethod
+    def request_type(self) -> type[ReportRequest]: ...
+
+    @property
+    @abc.abstractmethod
+    def settings_type(self) -> type[ProviderSettings]: ...
+
+    @abc.abstractmethod
+    def default_settings(self) -> ProviderSettings: ...
+
+    @abc.abstractmethod
+    def prepare(self, request: object, settings: object) -> Call:
+        """Bind a request to its settings (both checked); InvalidRequest when either is not this provider's."""
+
+    @abc.abstractmethod
+    def with_credential(self, settings: object, kind: str, value: str) -> ProviderSettings:
+        """These settings with one credential of ``kind`` replacing the configured ones."""
+
+    @abc.abstractmethod
+    def rate_limits(self, settings: object) -> tuple[RateLimits, str]:
+        """The client-side limits for these settings and the key that shares them ((), "" for none)."""
+
+    @abc.abstractmethod
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """The subcommand's own options (the request's fields)."""
+
+    @abc.abstractmethod
+    def request_from_arguments(self, args: argparse.Namespace) -> ReportRequest:
+        """The request the parsed options describe; InvalidRequest naming the option when invalid."""
+
+    @abc.abstractmethod
+    def request_from_config(self, fields: Mapping[str, object], where: str) -> ReportRequest:
+        """The request a checked config table describes; InvalidRequest (ValueError) when invalid."""
+
+    @abc.abstractmethod
+    def simulator(self) -> SimulatedVendor:
+        """A loopback simulator of this vendor, for ``usage_reports.testing``."""
+
+    def owns_settings(self, settings: object) -> bool:
+        return isinstance(settings, self.settings_type)
+
+    def owns_request(self, request: object) -> bool:
+        return isinstance(request, self.request_type)
+
+    def __repr__(self) -> str:
+        return f"<provider {self.name}>"
+
+
+class VendorProvider(Provider, Generic[R, S]):
+    """The typed base a vendor's descriptor subclasses: its request type ``R``, its settings ``S``."""
+
+    def __init__(self, request_type: type[R], settings_type: type[S], adapter: Callable[[], Adapter[R, S]]) -> None:
+        self._request_type = request_type
+        self._settings_type = settings_type
+        self._adapter_factory = adapter
+        self._adapter: Adapter[R, S] | None = None
+
+    @property
+    def request_type(self) -> type[R]:
+        return self._request_type
+
+    @property
+    def settings_type(self) -> type[S]:
+        return self._settings_type
+
+    def default_settings(self) -> S:
+        return self._settings_type()
+
+    def adapter(self) -> Adapter[R, S]:
+        """The adapter, imported on first use (it loads the vendor's generated client)."""
+        if self._adapter is None:
+            self._adapter = self._adapter_factory()
+        return self._adapter
+
+    def request_of(self, request: object) -> R:
+        if not isinstance(request, self._request_type):
+            raise InvalidRequest(f"{self.name}: expected a {self._request_type.__name__}, not {type(request).__name__}")
+        return request
+
+    def settings_of(self, settings: object) -> S:
+        if not isinstance(settings, self._settings_type):
+            raise InvalidRequest(
+                f"settings for {self.name} must be {self._settings_type.__name__}(...), not {type(settings).__name__}"
+            )
+        return settings
+
+    def prepare(self, request: object, settings: object) -> Call:
+        return _BoundCall(self.name, self.adapter(), self.request_of(request), self.settings_of(settings))
+
+    def rate_limits(self, settings: object) -> tuple[RateLimits, str]:
+        return (), ""
+
+
+__all__ = [
+    "Accept",
+    "Adapter",
+    "Call",
+    "ConfigKey",
+    "Decision",
+    "FollowLink",
+    "Provider",
+    "ProviderSettings",
+    "RateLimits",
+    "ReportRequest",
+    "VendorProvider",
+]
