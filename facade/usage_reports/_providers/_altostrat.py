@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from altostrat_client.api.organizations import get_workspaces_workspace_id_organizations_usage_pdf as operation
+from usage_reports_clients.altostrat.api.organizations import (
+    get_workspaces_workspace_id_organizations_usage_pdf as operation,
+)
 
 from .._requests import AltostratUsagePdf
 from .._settings import Altostrat, ProviderSettings
