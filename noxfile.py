@@ -26,7 +26,10 @@ nox.options.error_on_missing_interpreters = True
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 HANDWRITTEN = ["facade/usage_reports", "tools", "tests", "benchmarks", "noxfile.py"]
-GENERATED_PACKAGES = ["edgeimpulse_client", "altostrat_client", "statsig_client"]
+GENERATED_NAMESPACE = "usage_reports_clients"  # generated/usage_reports_clients/{edgeimpulse,altostrat,statsig}
+# The generated code is checked with these settings alone (`--config-file=` skips pyproject.toml's
+# [tool.mypy], written for the handwritten code), so a change there cannot loosen or break this check.
+GENERATED_MYPY = ["--config-file=", "--strict", "--warn-unreachable", "--python-version", "3.11", "--no-incremental"]
 
 
 def _install_groups(session: nox.Session, *groups: str) -> None:
@@ -64,8 +67,7 @@ def typecheck(session: nox.Session) -> None:
     _install_groups(session, "typecheck", "codegen")
     session.install("-e", ".")
     session.run("mypy", *HANDWRITTEN)
-    generated_args = [arg for package in GENERATED_PACKAGES for arg in ("-p", package)]
-    session.run("mypy", "--strict", "--python-version", "3.11", *generated_args, env={"MYPYPATH": "generated"})
+    session.run("mypy", *GENERATED_MYPY, "-p", GENERATED_NAMESPACE, env={"MYPYPATH": "generated"})
 
 
 @nox.session

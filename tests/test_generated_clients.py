@@ -7,26 +7,14 @@ simulators recorded is validated against the vendored spec.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 from pathlib import Path
 from types import ModuleType
 
-import altostrat_client
-import edgeimpulse_client
 import httpx
 import pytest
-import statsig_client
-from altostrat_client.api.organizations import (
-    get_workspaces_workspace_id_organizations_usage_pdf as altostrat_usage_pdf,
-)
-from altostrat_client.types import File as AltostratFile
-from edgeimpulse_client.api.organizations import (
-    whitelabel_admin_download_organization_usage_report as ei_download,
-)
 from spec_validation import assert_matches_spec
-from statsig_client.api.usage import get_console_v1_project_usage_billing_report as statsig_report
-from statsig_client.models import GetConsoleV1ProjectUsageBillingReportResponse401
-from statsig_client.types import File as StatsigFile
 from usage_reports._simulators import (
     SANDBOX_ALTOSTRAT_TOKEN,
     SANDBOX_EDGE_IMPULSE_API_KEY,
@@ -37,6 +25,19 @@ from usage_reports._simulators import (
     altostrat_pdf,
     statsig_csv,
 )
+from usage_reports_clients import altostrat as altostrat_client
+from usage_reports_clients import edgeimpulse as edgeimpulse_client
+from usage_reports_clients import statsig as statsig_client
+from usage_reports_clients.altostrat.api.organizations import (
+    get_workspaces_workspace_id_organizations_usage_pdf as altostrat_usage_pdf,
+)
+from usage_reports_clients.altostrat.types import File as AltostratFile
+from usage_reports_clients.edgeimpulse.api.organizations import (
+    whitelabel_admin_download_organization_usage_report as ei_download,
+)
+from usage_reports_clients.statsig.api.usage import get_console_v1_project_usage_billing_report as statsig_report
+from usage_reports_clients.statsig.models import GetConsoleV1ProjectUsageBillingReportResponse401
+from usage_reports_clients.statsig.types import File as StatsigFile
 
 DAY_MS = 86_400_000
 NON_UTF8_PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n\x00\xff\x80 binary\n%%EOF\n"
@@ -230,3 +231,19 @@ def test_generated_package_stamp_matches_spec_sha256_and_provenance(
     assert actual == stamp.SPEC_SHA256
     assert provenance["specs"][spec_name]["sha256"] == actual
     assert provenance["specs"][spec_name]["package"] == package.__name__
+
+
+def test_installed_distribution_adds_only_the_project_owned_top_level_packages() -> None:
+    """The wheel must not install generic top-level names (``statsig_client``) that could collide with a user's."""
+    files = importlib.metadata.files("usage-reports") or []
+    python_files = [f for f in files if f.suffix == ".py"]
+    if not python_files:
+        pytest.skip("usage-reports is installed in editable mode here; nox's tests session installs the wheel")
+    top_level = {f.parts[0] for f in python_files}
+    assert top_level == {"usage_reports", "usage_reports_clients"}
+    installed = {".".join(f.with_suffix("").parts[:2]) for f in python_files if f.parts[0] == "usage_reports_clients"}
+    assert {
+        "usage_reports_clients.edgeimpulse",
+        "usage_reports_clients.altostrat",
+        "usage_reports_clients.statsig",
+    } <= installed

@@ -158,7 +158,8 @@ def test_changed_upstream_is_vendored_reported_and_regenerates_cleanly(repo: Pat
     generate = run_module(repo, "tools.codegen", "generate")
     assert generate.returncode == 0, generate.stdout + generate.stderr
     assert "limit" in "".join(
-        p.read_text(encoding="utf-8") for p in (repo / "generated" / "statsig_client" / "api").rglob("*.py")
+        p.read_text(encoding="utf-8")
+        for p in (repo / "generated" / "usage_reports_clients" / "statsig" / "api").rglob("*.py")
     )
 
     check = run_module(repo, "tools.codegen", "check")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from altostrat_client.api.organizations import get_workspaces_workspace_id_organizations_usage_pdf as operation
+from usage_reports_clients.altostrat.api.organizations import (
+    get_workspaces_workspace_id_organizations_usage_pdf as operation,
+)
 
 from ..._contract import Accept, Adapter, Decision
 from .._http import json_text, make_request, media_type

@@ -7,7 +7,9 @@ Impulse credential and never logged (the engine sees to both).
 from __future__ import annotations
 
 import httpx
-from edgeimpulse_client.api.organizations import whitelabel_admin_download_organization_usage_report as operation
+from usage_reports_clients.edgeimpulse.api.organizations import (
+    whitelabel_admin_download_organization_usage_report as operation,
+)
 
 from ..._contract import Accept, Adapter, Decision
 from .._http import json_text, make_request, media_type

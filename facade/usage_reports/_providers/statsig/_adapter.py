@@ -8,12 +8,12 @@ the link is fetched without the Console key.
 from __future__ import annotations
 
 import httpx
-from statsig_client.api.usage import get_console_v1_project_usage_billing_report as operation
-from statsig_client.models import (
+from usage_reports_clients.statsig.api.usage import get_console_v1_project_usage_billing_report as operation
+from usage_reports_clients.statsig.models import (
     GetConsoleV1ProjectUsageBillingReportResponse400,
     GetConsoleV1ProjectUsageBillingReportResponse401,
 )
-from statsig_client.types import UNSET
+from usage_reports_clients.statsig.types import UNSET
 
 from ..._contract import Accept, Adapter, Decision, FollowLink
 from .._http import json_object, json_text, make_request, media_type
