@@ -116,7 +116,9 @@ def test_statsig_takes_datetimes_with_an_offset(run: Run, simulators: VendorSimu
     result = run("statsig", "--start", "2026-10-01T02:00:00+02:00", "--end", "2026-11-01T00:00:00Z", "--json")
 
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["parameters"] == {"start": OCTOBER_MS[0], "end": OCTOBER_MS[1]}
+    parameters = json.loads(result.stdout)["parameters"]
+    assert parameters["period"] == {"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:00:00Z"}
+    assert (parameters["start"], parameters["end"]) == OCTOBER_MS
     assert simulators.requests_to("statsig")[0].query == f"start={OCTOBER_MS[0]}&end={OCTOBER_MS[1]}"
 
 
@@ -195,7 +197,10 @@ def test_json_prints_one_result_object_and_quiet_prints_nothing(run: Run, tmp_pa
         (("statsig", "--end", "2026-11-01T00:00:00"), "offset"),
         (("statsig", "--end", "November"), "ISO date"),
         (("statsig", "--start", "2026-11-01", "--end", "2026-10-01"), "start must be before end"),
-        (("edge-impulse", "--organization-id", "0", "--inner-organization-id", "1", "--report-id", "1"), "--organization-id: 0 must be 1 or more"),
+        (
+            ("edge-impulse", "--organization-id", "0", "--inner-organization-id", "1", "--report-id", "1"),
+            "--organization-id: 0 must be 1 or more",
+        ),
         (("altostrat", "--workspace-id", "ws a"), "whitespace"),
         (("fetch-all", "--out-dir", "out"), "CONFIG"),
         (("teleport",), "invalid choice"),
@@ -312,6 +317,7 @@ def test_fetch_all_downloads_every_entry_and_records_it_in_the_manifest(
         assert record["size"] == (out / name).stat().st_size
         assert record["started_at"] <= record["finished_at"]
     assert records["project-a-statsig-usage-20261001-20261101.csv"]["parameters"] == {
+        "period": {"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:00:00Z"},
         "start": OCTOBER_MS[0],
         "end": OCTOBER_MS[1],
     }

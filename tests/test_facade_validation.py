@@ -20,6 +20,7 @@ from usage_reports import (
     EdgeImpulseUsageReport,
     InvalidRequest,
     MissingCredentials,
+    Period,
     Statsig,
     StatsigUsageReport,
     UsageReports,
@@ -34,8 +35,19 @@ KINDS = ["sync", "async"]
 def test_edge_impulse_ids_must_be_positive_ints_and_not_bool(value: Any) -> None:
     with pytest.raises(InvalidRequest, match="organization_id must be a positive int"):
         EdgeImpulseUsageReport(value, 1, 1)
-    with pytest.raises(InvalidRequest, match="report_id must be a positive int"):
-        EdgeImpulseUsageReport(1, 1, value)
+    if value is not None:  # no report_id is allowed: a period names the report instead
+        with pytest.raises(InvalidRequest, match="report_id must be a positive int"):
+            EdgeImpulseUsageReport(1, 1, value)
+
+
+def test_edge_impulse_request_takes_exactly_one_of_report_id_and_period() -> None:
+    with pytest.raises(InvalidRequest, match="exactly one of report_id and period"):
+        EdgeImpulseUsageReport(1, 2)
+    with pytest.raises(InvalidRequest, match="exactly one of report_id and period"):
+        EdgeImpulseUsageReport(1, 2, 3, period=Period.month(2026, 10))
+    assert EdgeImpulseUsageReport(1, 2, period=Period.month(2026, 10)).suggested_filename == (
+        "edge-impulse-usage-1-2-2026-10.csv"
+    )
 
 
 @pytest.mark.parametrize(
@@ -175,7 +187,10 @@ def test_missing_destination_folder_is_refused_before_any_request(
 
 
 def test_a_request_of_another_type_is_refused(simulators: VendorSimulators) -> None:
-    with pytest.raises(InvalidRequest, match=r"expected a report request \(EdgeImpulseUsageReport, AltostratUsagePdf, StatsigUsageReport\), not str"):
+    with pytest.raises(
+        InvalidRequest,
+        match=r"expected a report request \(EdgeImpulseUsageReport, AltostratUsagePdf, StatsigUsageReport\), not str",
+    ):
         run("sync", sandbox_settings(simulators), "fetch", "statsig")
 
 

@@ -32,12 +32,15 @@ from ._exceptions import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    ReportJobFailed,
+    ReportWaitExceeded,
     ServerError,
     Timeout,
     UnexpectedResponse,
     UsageReportsError,
 )
 from ._models import UsageReport
+from ._periods import Period
 from ._providers.altostrat import Altostrat, AltostratUsagePdf
 from ._providers.edge_impulse import EdgeImpulse, EdgeImpulseUsageReport
 from ._providers.statsig import STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
@@ -63,10 +66,13 @@ __all__ = [
     "InvalidRequest",
     "MissingCredentials",
     "NotFound",
+    "Period",
     "PermissionDenied",
     "ProviderSettings",
     "RateLimited",
+    "ReportJobFailed",
     "ReportRequest",
+    "ReportWaitExceeded",
     "ServerError",
     "Statsig",
     "StatsigUsageReport",

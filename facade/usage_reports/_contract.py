@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import abc
 import argparse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, Self, TypeVar
 
 import attrs
@@ -71,6 +71,30 @@ class FollowLink:
 Decision = Accept | FollowLink | str
 
 
+@attrs.frozen
+class ApiRequest:
+    """A step of a provider's flow: one API call, sent by the engine with retries, rate limits and error mapping.
+
+    The flow receives the body of the 2xx answer (bytes); a failure is thrown into it as the library error.
+    """
+
+    operation: str  # the generated operation's name, for logs and messages
+    build: Callable[[httpx.Timeout], httpx.Request] = attrs.field(repr=False)
+    idempotent: bool = True  # a POST that creates something is not retried on a 5xx
+
+
+@attrs.frozen
+class Wait:
+    """A step of a provider's flow: sleep before the next step (polling)."""
+
+    seconds: float
+
+
+T = TypeVar("T")
+#: A provider's sans-I/O sequence of API calls (listing, creating, polling) that ends in a value.
+Flow = Generator[ApiRequest | Wait, bytes | None, T]
+
+
 class Call(Protocol):
     """One report request bound to its settings: what the transfer engine drives."""
 
@@ -104,6 +128,15 @@ class Call(Protocol):
         """The vendor's own message from an error body, if it has one."""
         ...
 
+    def resolve(self) -> Flow[Call] | None:
+        """API calls to make before the download (e.g. find or create the report); None when there are none."""
+        ...
+
+    @property
+    def details(self) -> Mapping[str, object]:
+        """What resolving found out (e.g. which report was used, and whether it was created): for the result."""
+        ...
+
 
 R = TypeVar("R", bound=ReportRequest)
 S = TypeVar("S", bound=ProviderSettings)
@@ -127,6 +160,10 @@ class Adapter(abc.ABC, Generic[R, S]):
     @abc.abstractmethod
     def error_message(self, body: bytes) -> str | None: ...
 
+    def resolve(self, request: R, settings: S) -> Flow[tuple[R, dict[str, object]]] | None:
+        """A flow that turns the request into one the download can send, and what it found out (None: as it is)."""
+        return None
+
 
 @attrs.frozen
 class _BoundCall(Generic[R, S]):
@@ -134,6 +171,8 @@ class _BoundCall(Generic[R, S]):
     adapter: Adapter[R, S]
     request: R
     settings: S = attrs.field(repr=False)
+    sent: R | None = None  # the resolved request the download sends, when it differs from ``request``
+    details: Mapping[str, object] = attrs.field(factory=dict)
 
     @property
     def operation(self) -> str:
@@ -144,7 +183,7 @@ class _BoundCall(Generic[R, S]):
         return self.adapter.redirects_to_file
 
     def build(self, timeout: httpx.Timeout) -> httpx.Request:
-        return self.adapter.build(self.request, self.settings, timeout)
+        return self.adapter.build(self.request if self.sent is None else self.sent, self.settings, timeout)
 
     def accept(self, response: httpx.Response, *, from_api: bool) -> Decision:
         return self.adapter.accept(response, from_api=from_api)
@@ -154,6 +193,14 @@ class _BoundCall(Generic[R, S]):
 
     def error_message(self, body: bytes) -> str | None:
         return self.adapter.error_message(body)
+
+    def resolve(self) -> Flow[Call] | None:
+        flow = self.adapter.resolve(self.request, self.settings)
+        return None if flow is None else self._rebound(flow)
+
+    def _rebound(self, flow: Flow[tuple[R, dict[str, object]]]) -> Flow[Call]:
+        sent, details = yield from flow
+        return attrs.evolve(self, sent=sent, details=details)
 
 
 @attrs.frozen
@@ -281,13 +328,16 @@ class VendorProvider(Provider, Generic[R, S]):
 __all__ = [
     "Accept",
     "Adapter",
+    "ApiRequest",
     "Call",
     "ConfigKey",
     "Decision",
+    "Flow",
     "FollowLink",
     "Provider",
     "ProviderSettings",
     "RateLimits",
     "ReportRequest",
     "VendorProvider",
+    "Wait",
 ]

@@ -9,16 +9,17 @@ and async drivers in ``_drivers`` carry them out and send the results back.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Generator
-from typing import Any
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
 
 import attrs
 import httpx
 
 from ._constants import MAX_FURTHER_REDIRECTS, MAX_SMALL_BODY, USER_AGENT
-from ._contract import Accept, Call, FollowLink
+from ._contract import Accept, ApiRequest, Call, Flow, FollowLink, Wait
 from ._exceptions import (
     APIError,
     AuthenticationError,
@@ -79,6 +80,7 @@ class Commit:
 
 Operation = Send | Receive | ReadSmall | Sleep | Commit
 Transfer = Generator[Operation, Any, UsageReport]
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -136,37 +138,115 @@ def _credential_free(url: httpx.URL, timeout: httpx.Timeout) -> httpx.Request:
 
 
 def transfer(job: Job) -> Transfer:
-    """Run attempts until one succeeds or a failure may not be retried."""
-    retries = 0
+    """Resolve the request first when its provider needs API calls for that (a flow), then download it."""
     try:
-        while True:
-            started = time.monotonic()
-            try:
-                return (yield from _attempt(job, attempt=retries + 1))
-            except _Retryable as failure:
-                delay = retry_delay(
-                    retries_done=retries,
-                    max_retries=job.max_retries,
-                    retryable=failure.retryable,
-                    retry_after=failure.retry_after,
-                )
-                _log(
-                    logging.WARNING if delay is not None else logging.INFO,
-                    job,
-                    "failed",
-                    attempt=retries + 1,
-                    duration=time.monotonic() - started,
-                    error=type(failure.error).__name__,
-                    status=getattr(failure.error, "status_code", None),
-                    retry_in=delay,
-                )
-                if delay is None:
-                    raise failure.error from failure.__cause__
-                retries += 1
-                yield Sleep(delay)
+        flow = job.call.resolve()
+        if flow is not None:
+            job = attrs.evolve(job, call=(yield from run_flow(job, flow)))
+        return (yield from _retrying(job, lambda attempt: _attempt(job, attempt=attempt)))
     except BaseException:
         job.sink.abort()
         raise
+
+
+def run_flow(job: Job, flow: Flow[T]) -> Generator[Operation, Any, T]:
+    """Drive a provider's flow: each ApiRequest is sent with retries, limits and error mapping; Wait sleeps.
+
+    A failed API call is thrown into the flow, which may handle it (or let it through).
+    """
+    answer: bytes | None = None
+    error: UsageReportsError | None = None
+    try:
+        while True:
+            try:
+                step = flow.throw(error) if error is not None else flow.send(answer)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            answer, error = None, None
+            if isinstance(step, Wait):
+                yield Sleep(step.seconds)
+                continue
+            try:
+                answer = yield from _retrying(job, functools.partial(_api_attempt, job, step))
+            except UsageReportsError as exc:
+                error = exc
+    finally:
+        flow.close()
+
+
+def _retrying(job: Job, attempt: Callable[[int], Generator[Operation, Any, T]]) -> Generator[Operation, Any, T]:
+    """Run attempts until one succeeds or a failure may not be retried."""
+    retries = 0
+    while True:
+        started = time.monotonic()
+        try:
+            return (yield from attempt(retries + 1))
+        except _Retryable as failure:
+            delay = retry_delay(
+                retries_done=retries,
+                max_retries=job.max_retries,
+                retryable=failure.retryable,
+                retry_after=failure.retry_after,
+            )
+            _log(
+                logging.WARNING if delay is not None else logging.INFO,
+                job,
+                "failed",
+                attempt=retries + 1,
+                duration=time.monotonic() - started,
+                error=type(failure.error).__name__,
+                status=getattr(failure.error, "status_code", None),
+                retry_in=delay,
+            )
+            if delay is None:
+                raise failure.error from failure.__cause__
+            retries += 1
+            yield Sleep(delay)
+
+
+def _api_attempt(job: Job, step: ApiRequest, attempt: int) -> Generator[Operation, Any, bytes]:
+    """One JSON API call of a flow: the body of a 2xx answer, or the error its status means."""
+    limiter = job.limiter
+    slot = None if limiter is None else (yield from _take_slot(job, limiter, attempt))
+    provider = job.call.provider
+    try:
+        request = step.build(job.timeout)
+        started = time.monotonic()
+        try:
+            response: httpx.Response = yield Send(request)
+        except httpx.TimeoutException as exc:
+            raise _Retryable(
+                Timeout(f"{provider}: timed out ({type(exc).__name__}) on {step.operation}", provider=provider),
+                retryable=True,
+            ) from exc
+        except httpx.TransportError as exc:
+            raise _Retryable(
+                ConnectionFailed(
+                    job.redact(f"{provider}: connection failed on {step.operation}: {type(exc).__name__}: {exc}"),
+                    provider=provider,
+                ),
+                retryable=True,
+            ) from exc
+        if slot is not None and limiter is not None:
+            limiter.settle(slot)
+        status = response.status_code
+        _log(logging.DEBUG, job, step.operation, attempt=attempt, status=status, duration=time.monotonic() - started)
+        body = yield from _read_small(response)
+        if 200 <= status <= 299:
+            return body
+        message = job.call.error_message(body)
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        error = error_for_status(
+            provider,
+            status,
+            f"{step.operation}: " + (job.redact(message) if message else _reason(response)),
+            retry_after=retry_after,
+        )
+        raise _Retryable(error, retryable=is_retryable_status(status) and step.idempotent, retry_after=retry_after)
+    finally:
+        if slot is not None and limiter is not None:
+            limiter.settle(slot)
 
 
 def _take_slot(job: Job, limiter: RateLimiter, attempt: int) -> Generator[Operation, Any, Slot]:
@@ -375,6 +455,7 @@ def _receive(
         suggested_filename=request.suggested_filename,
         content=sink.content() if isinstance(sink, MemorySink) else None,
         path=sink.destination if isinstance(sink, FileSink) else None,
+        details=dict(job.call.details),
     )
 
 

@@ -9,8 +9,10 @@
     │   ├── NotFound                       404
     │   ├── RateLimited                    429 (retry_after, in seconds, when known)
     │   ├── ServerError                    5xx
-    │   └── UnexpectedResponse             any other status, wrong media type,
-    │                                      malformed or truncated body
+    │   ├── UnexpectedResponse             any other status, wrong media type,
+    │   │                                  malformed or truncated body
+    │   ├── ReportJobFailed                the vendor's job building a report failed
+    │   └── ReportWaitExceeded             a report was not ready within max_wait
     └── ConnectionFailed                   no answer: DNS, refused, reset, TLS
         └── Timeout
 
@@ -30,6 +32,8 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "RateLimited",
+    "ReportJobFailed",
+    "ReportWaitExceeded",
     "ServerError",
     "Timeout",
     "UnexpectedResponse",
@@ -93,6 +97,14 @@ class ServerError(APIError):
 
 class UnexpectedResponse(APIError):
     """An undocumented status, a wrong media type, a malformed or a truncated body."""
+
+
+class ReportJobFailed(APIError):
+    """A report this run asked the vendor to build failed on the vendor's side; it is not retried."""
+
+
+class ReportWaitExceeded(APIError):
+    """A report the vendor is building was not finished within the wait allowed (``max_wait``)."""
 
 
 class ConnectionFailed(UsageReportsError):

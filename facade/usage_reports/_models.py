@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
@@ -25,6 +26,8 @@ class UsageReport:
     suggested_filename: str
     content: bytes | None = attrs.field(default=None, repr=lambda c: "None" if c is None else f"<{len(c)} bytes>")
     path: Path | None = None
+    #: How the provider obtained it, e.g. ``{"report_id": 7, "report": "created"}``; empty for most.
+    details: Mapping[str, object] = attrs.field(factory=dict)
 
     def text(self, encoding: str = "utf-8") -> str:
         """The content decoded (for CSV reports fetched into memory)."""

@@ -11,7 +11,7 @@ from usage_reports_clients.edgeimpulse.api.organizations import (
     whitelabel_admin_download_organization_usage_report as operation,
 )
 
-from ..._contract import Accept, Adapter, Decision
+from ..._contract import Accept, Adapter, Decision, Flow
 from .._http import json_text, make_request, media_type
 from ._model import EdgeImpulse, EdgeImpulseUsageReport
 
@@ -25,6 +25,8 @@ class EdgeImpulseAdapter(Adapter[EdgeImpulseUsageReport, EdgeImpulse]):
 
     def build(self, request: EdgeImpulseUsageReport, settings: EdgeImpulse, timeout: httpx.Timeout) -> httpx.Request:
         settings.require_credentials()
+        if request.report_id is None:
+            raise ValueError("the request must be resolved to a report id first")
         kwargs = operation.request_kwargs(
             organization_id=request.organization_id,
             inner_organization_id=request.inner_organization_id,
@@ -41,3 +43,12 @@ class EdgeImpulseAdapter(Adapter[EdgeImpulseUsageReport, EdgeImpulse]):
 
     def error_message(self, body: bytes) -> str | None:
         return json_text(body, "error", "message")
+
+    def resolve(
+        self, request: EdgeImpulseUsageReport, settings: EdgeImpulse
+    ) -> Flow[tuple[EdgeImpulseUsageReport, dict[str, object]]] | None:
+        if request.period is None:
+            return None
+        from ._lifecycle import resolve
+
+        return resolve(settings, request)

@@ -3,30 +3,73 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import attrs
 
 from ..._exceptions import InvalidRequest, MissingCredentials
+from ..._periods import Period
 from ..._validators import base_url, env_value, mask, naming_variables, optional_secret, positive_int
+
+#: How long a report being built is waited for, in all, by default (seconds).
+DEFAULT_MAX_WAIT: Final = 600.0
+#: The first pause between two polls of a pending report (then 1.5x, up to 30 s).
+DEFAULT_POLL_INTERVAL: Final = 2.0
+
+
+def _optional_positive_int(instance: object, attribute: attrs.Attribute[int | None], value: object) -> None:
+    if value is not None:
+        positive_int(instance, attribute, value)  # type: ignore[arg-type]
+
+
+def _positive_seconds(instance: object, attribute: attrs.Attribute[float], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
+        raise InvalidRequest(f"{type(instance).__name__}.{attribute.name} must be a positive number of seconds")
+
+
+def _period(instance: object, attribute: attrs.Attribute[Period | None], value: object) -> None:
+    if value is not None and not isinstance(value, Period):
+        raise InvalidRequest(
+            f"{type(instance).__name__}.period must be a Period (e.g. Period.last_month()), not {type(value).__name__}"
+        )
 
 
 @attrs.frozen
 class EdgeImpulseUsageReport:
-    """An Edge Impulse white-label organization usage report (a CSV, reached through a 302)."""
+    """A white-label tenant's usage report (a CSV, reached through a 302): by ``report_id``, or by ``period``.
+
+    With a period, the report is found or created, and waited for (at most
+    ``max_wait`` seconds, polling from every ``poll_interval`` seconds).
+    """
 
     organization_id: int = attrs.field(validator=positive_int)
     inner_organization_id: int = attrs.field(validator=positive_int)
-    report_id: int = attrs.field(validator=positive_int)
+    report_id: int | None = attrs.field(default=None, validator=_optional_positive_int)
+    period: Period | None = attrs.field(default=None, kw_only=True, validator=_period)
+    max_wait: float = attrs.field(default=DEFAULT_MAX_WAIT, kw_only=True, validator=_positive_seconds)
+    poll_interval: float = attrs.field(default=DEFAULT_POLL_INTERVAL, kw_only=True, validator=_positive_seconds)
 
     provider: ClassVar[str] = "edge_impulse"
 
+    def __attrs_post_init__(self) -> None:
+        if (self.report_id is None) == (self.period is None):
+            raise InvalidRequest(f"{type(self).__name__}: give exactly one of report_id and period")
+
     @property
     def suggested_filename(self) -> str:
-        return f"edge-impulse-usage-{self.organization_id}-{self.inner_organization_id}-{self.report_id}.csv"
+        which = self.period.label if self.period is not None else str(self.report_id)
+        return f"edge-impulse-usage-{self.organization_id}-{self.inner_organization_id}-{which}.csv"
 
     def parameters(self) -> dict[str, object]:
-        return attrs.asdict(self)
+        parameters: dict[str, object] = {
+            "organization_id": self.organization_id,
+            "inner_organization_id": self.inner_organization_id,
+        }
+        if self.report_id is not None:
+            parameters["report_id"] = self.report_id
+        if self.period is not None:
+            parameters["period"] = self.period.iso()
+        return parameters
 
 
 def _one_credential(instance: EdgeImpulse, attribute: attrs.Attribute[str | None], value: str | None) -> None:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from ..._exceptions import InvalidRequest, MissingCredentials
+from ..._periods import Period
 from ..._validators import base_url, env_value, mask, naming_variables, optional_secret
 
 #: Statsig's published limits per key: 100 requests / 10 s and 900 / 15 min.
@@ -42,7 +43,7 @@ def to_milliseconds(value: object, name: str) -> int:
 
 
 def _timestamp(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None and attribute.name == "start":
+    if value is None:
         return
     ms = to_milliseconds(value, f"{type(instance).__name__}.{attribute.name}")
     if ms <= 0 and attribute.name == "end":
@@ -51,42 +52,72 @@ def _timestamp(instance: object, attribute: attrs.Attribute[Any], value: object)
         raise InvalidRequest(f"{type(instance).__name__}.{attribute.name} must not be before 1970-01-01")
 
 
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
 def _format_ms(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y%m%dT%H%M%SZ").replace("T000000Z", "")
 
 
+def _period(instance: object, attribute: attrs.Attribute[Period | None], value: object) -> None:
+    if value is not None and not isinstance(value, Period):
+        raise InvalidRequest(
+            f"{type(instance).__name__}.period must be a Period (e.g. Period.last_month()), not {type(value).__name__}"
+        )
+
+
 @attrs.frozen
 class StatsigUsageReport:
-    """A Statsig project's usage billing report for [start, end), as a CSV.
+    """A Statsig project's usage billing report for [start, end), as a CSV: by ``period``, or by ``end`` and ``start``.
 
     ``end`` and ``start`` take an aware datetime, a date (UTC midnight) or an
-    int of Unix milliseconds. ``start`` may be omitted.
+    int of Unix milliseconds; ``start`` may be omitted. ``period`` (a
+    ``Period``) replaces both.
     """
 
-    end: Timestamp = attrs.field(validator=_timestamp)
+    end: Timestamp | None = attrs.field(default=None, validator=_timestamp)
     start: Timestamp | None = attrs.field(default=None, validator=_timestamp)
+    period: Period | None = attrs.field(default=None, kw_only=True, validator=_period)
 
     provider: ClassVar[str] = "statsig"
 
     def __attrs_post_init__(self) -> None:
-        if self.start is not None and self.start_ms is not None and self.start_ms >= self.end_ms:
-            raise InvalidRequest(f"{type(self).__name__}: start must be before end")
+        name = type(self).__name__
+        if self.period is not None and (self.end is not None or self.start is not None):
+            raise InvalidRequest(f"{name}: give a period, or end (and start), not both")
+        if self.period is None and self.end is None:
+            raise InvalidRequest(f"{name}: give a period (e.g. Period.last_month()) or an end")
+        start = self.start_ms
+        if start is not None and start >= self.end_ms:
+            raise InvalidRequest(f"{name}: start must be before end")
 
     @property
     def end_ms(self) -> int:
+        if self.period is not None:
+            return to_milliseconds(self.period.end, "period.end")
         return to_milliseconds(self.end, "end")
 
     @property
     def start_ms(self) -> int | None:
+        if self.period is not None:
+            return to_milliseconds(self.period.start, "period.start")
         return None if self.start is None else to_milliseconds(self.start, "start")
 
     @property
     def suggested_filename(self) -> str:
+        if self.period is not None:
+            return f"statsig-usage-{self.period.label}.csv"
         start = "begin" if self.start_ms is None else _format_ms(self.start_ms)
         return f"statsig-usage-{start}-{_format_ms(self.end_ms)}.csv"
 
     def parameters(self) -> dict[str, object]:
-        return {"start": self.start_ms, "end": self.end_ms}
+        """ISO 8601 first (readable), then the values sent (Unix milliseconds)."""
+        start, end = self.start_ms, self.end_ms
+        iso: dict[str, object] = {"start": None if start is None else _iso(start), "end": _iso(end)}
+        if self.period is not None:
+            iso = dict(self.period.iso())
+        return {"period": iso, "start": start, "end": end}
 
 
 def _to_limits(value: object) -> tuple[tuple[int, float], ...]:
