@@ -14,6 +14,8 @@ of ``usage_reports._exceptions``.
 from ._client import AsyncUsageReports, UsageReports
 from ._constants import (
     DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_FETCH_SIZE,
     DEFAULT_MAX_RETRIES,
     DEFAULT_POOL_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
@@ -32,6 +34,7 @@ from ._exceptions import (
     PermissionDenied,
     RateLimited,
     ServerError,
+    StorageError,
     Timeout,
     UnexpectedResponse,
     UsageReportsError,
@@ -43,6 +46,8 @@ from ._version import __version__
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_FETCH_SIZE",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_POOL_TIMEOUT",
     "DEFAULT_READ_TIMEOUT",
@@ -68,6 +73,7 @@ __all__ = [
     "ServerError",
     "Statsig",
     "StatsigUsageReport",
+    "StorageError",
     "Timeout",
     "UnexpectedResponse",
     "UsageReport",

@@ -32,6 +32,7 @@ from . import (
     InvalidRequest,
     ProviderSettings,
     Statsig,
+    StorageError,
     UsageReportsError,
     __version__,
 )
@@ -178,7 +179,7 @@ def write_manifest(out_dir: Path, records: list[dict[str, Any]], started_at: str
 
 def exit_code_of(error: BaseException) -> int:
     """2: bad input, nothing sent; 1: the vendor or the network failed (or the disk)."""
-    if isinstance(error, APIError | ConnectionFailed):
+    if isinstance(error, APIError | ConnectionFailed | StorageError):
         return 1
     if isinstance(error, UsageReportsError):
         return 2

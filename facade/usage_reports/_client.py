@@ -16,7 +16,8 @@ from typing import Self
 import attrs
 import httpx
 
-from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._constants import DEFAULT_MAX_FETCH_SIZE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._deadline import deadline_seconds
 from ._drivers import run_async, run_sync
 from ._engine import Job, Transfer, transfer
 from ._exceptions import InvalidRequest
@@ -27,7 +28,7 @@ from ._ratelimit import RateLimiter
 from ._redact import Redactor
 from ._requests import ReportRequest
 from ._settings import Altostrat, EdgeImpulse, ProviderSettings, Statsig
-from ._sinks import FileSink, MemorySink, Sink, check_destination
+from ._sinks import FileSink, MemorySink, Sink, check_destination, fetch_size_cap
 
 TimeoutTypes = float | httpx.Timeout | None
 
@@ -55,6 +56,8 @@ class _BaseUsageReports:
         timeout: TimeoutTypes = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         environ: Mapping[str, str] | None = None,
+        deadline: float | None = None,
+        max_fetch_size: int = DEFAULT_MAX_FETCH_SIZE,
     ) -> None:
         env = os.environ if environ is None else environ
         for name, value, kind in (
@@ -73,6 +76,8 @@ class _BaseUsageReports:
         }
         self.timeout = _timeout(timeout)
         self.max_retries = max_retries
+        self.deadline = deadline_seconds(deadline)
+        self.max_fetch_size = fetch_size_cap(max_fetch_size)
         self._limiters: dict[tuple[str, str, tuple[tuple[int, float], ...]], RateLimiter] = {}
         self._limiters_lock = threading.Lock()
         self._redact = Redactor(self._redact_secrets())
@@ -117,6 +122,7 @@ class _BaseUsageReports:
             redact=redact,
             sink=sink,
             limiter=self._limiter(configured),
+            deadline=self.deadline,
         )
         return transfer(job), redact
 
@@ -126,7 +132,7 @@ class _BaseUsageReports:
     def _fetch(
         self, request: ReportRequest, settings: ProviderSettings | None, on_progress: Callable[[int], None] | None
     ) -> tuple[Transfer, Redactor]:
-        return self._transfer(request, MemorySink(on_progress), settings)
+        return self._transfer(request, MemorySink(on_progress, max_size=self.max_fetch_size), settings)
 
     def _download(
         self,
@@ -172,8 +178,19 @@ class UsageReports(_BaseUsageReports):
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         environ: Mapping[str, str] | None = None,
+        deadline: float | None = None,
+        max_fetch_size: int = DEFAULT_MAX_FETCH_SIZE,
     ) -> None:
-        super().__init__(edge_impulse, altostrat, statsig, timeout=timeout, max_retries=max_retries, environ=environ)
+        super().__init__(
+            edge_impulse,
+            altostrat,
+            statsig,
+            timeout=timeout,
+            max_retries=max_retries,
+            environ=environ,
+            deadline=deadline,
+            max_fetch_size=max_fetch_size,
+        )
         self._owns_client = _owns_client(http_client, transport)
         self._http = http_client or httpx.Client(transport=transport, timeout=self.timeout, follow_redirects=False)
 
@@ -231,8 +248,19 @@ class AsyncUsageReports(_BaseUsageReports):
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         environ: Mapping[str, str] | None = None,
+        deadline: float | None = None,
+        max_fetch_size: int = DEFAULT_MAX_FETCH_SIZE,
     ) -> None:
-        super().__init__(edge_impulse, altostrat, statsig, timeout=timeout, max_retries=max_retries, environ=environ)
+        super().__init__(
+            edge_impulse,
+            altostrat,
+            statsig,
+            timeout=timeout,
+            max_retries=max_retries,
+            environ=environ,
+            deadline=deadline,
+            max_fetch_size=max_fetch_size,
+        )
         self._owns_client = _owns_client(http_client, transport)
         self._http = http_client or httpx.AsyncClient(transport=transport, timeout=self.timeout, follow_redirects=False)
 
