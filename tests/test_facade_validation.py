@@ -160,7 +160,7 @@ def test_environment_base_url_is_checked_when_its_provider_is_first_used(simulat
     with UsageReports(**kwargs) as client:  # an unrelated provider's bad variable does not matter here
         report = client.fetch(StatsigUsageReport(end=date(2026, 11, 1), start=date(2026, 10, 30)))
         assert report.provider == "statsig"
-        with pytest.raises(InvalidRequest, match="the environment variable ALTOSTRAT_BASE_URL .*plain http"):
+        with pytest.raises(InvalidRequest, match=r"the environment variable ALTOSTRAT_BASE_URL .*plain http"):
             client.fetch(AltostratUsagePdf("ws_a1"))
     assert [r.server for r in simulators.requests] == ["statsig"]
 

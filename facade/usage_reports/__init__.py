@@ -15,6 +15,8 @@ of ``usage_reports._exceptions``. Simulators for your own tests are in
 from ._client import AsyncUsageReports, UsageReports
 from ._constants import (
     DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_FETCH_SIZE,
     DEFAULT_MAX_RETRIES,
     DEFAULT_POOL_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
@@ -35,6 +37,7 @@ from ._exceptions import (
     ReportJobFailed,
     ReportWaitExceeded,
     ServerError,
+    StorageError,
     Timeout,
     UnexpectedResponse,
     UsageReportsError,
@@ -48,6 +51,8 @@ from ._version import __version__
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_FETCH_SIZE",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_POOL_TIMEOUT",
     "DEFAULT_READ_TIMEOUT",
@@ -76,6 +81,7 @@ __all__ = [
     "ServerError",
     "Statsig",
     "StatsigUsageReport",
+    "StorageError",
     "Timeout",
     "UnexpectedResponse",
     "UsageReport",

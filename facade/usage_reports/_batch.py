@@ -24,7 +24,14 @@ from typing import Any, Final
 from ._client import AsyncUsageReports
 from ._config import ConfigError, Entry
 from ._contract import Provider, ProviderSettings
-from ._exceptions import APIError, ConnectionFailed, InvalidRequest, MissingCredentials, UsageReportsError
+from ._exceptions import (
+    APIError,
+    ConnectionFailed,
+    InvalidRequest,
+    MissingCredentials,
+    StorageError,
+    UsageReportsError,
+)
 from ._output import Output, print_table, record_label
 from ._progress import Progress
 from ._providers import provider_named
@@ -166,7 +173,7 @@ def write_manifest(out_dir: Path, records: list[dict[str, Any]], started_at: str
 
 def exit_code_of(error: BaseException) -> int:
     """2: bad input, nothing sent; 1: the vendor or the network failed (or the disk)."""
-    if isinstance(error, APIError | ConnectionFailed):
+    if isinstance(error, APIError | ConnectionFailed | StorageError):
         return 1
     if isinstance(error, UsageReportsError):
         return 2

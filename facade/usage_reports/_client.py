@@ -16,8 +16,9 @@ from typing import Self
 import attrs
 import httpx
 
-from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._constants import DEFAULT_MAX_FETCH_SIZE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._contract import Provider, ProviderSettings, RateLimits, ReportRequest
+from ._deadline import deadline_seconds
 from ._drivers import run_async, run_sync
 from ._engine import Job, Transfer, transfer
 from ._exceptions import InvalidRequest
@@ -26,7 +27,7 @@ from ._models import UsageReport
 from ._providers import provider_for_request, provider_for_settings, provider_named, providers
 from ._ratelimit import RateLimiter
 from ._redact import Redactor
-from ._sinks import FileSink, MemorySink, Sink, check_destination
+from ._sinks import FileSink, MemorySink, Sink, check_destination, fetch_size_cap
 
 TimeoutTypes = float | httpx.Timeout | None
 
@@ -127,6 +128,8 @@ class _BaseUsageReports:
     _shared: _Shared
     timeout: httpx.Timeout
     max_retries: int
+    deadline: float
+    max_fetch_size: int
 
     def _setup(
         self,
@@ -135,16 +138,22 @@ class _BaseUsageReports:
         timeout: TimeoutTypes,
         max_retries: int,
         environ: Mapping[str, str] | None,
+        deadline: float | None,
+        max_fetch_size: int,
     ) -> None:
         self._shared = _Shared(_given_settings(settings, named), os.environ if environ is None else environ)
         self.timeout = _timeout(timeout)
         self.max_retries = _max_retries(max_retries)
+        self.deadline = deadline_seconds(deadline)
+        self.max_fetch_size = fetch_size_cap(max_fetch_size)
         install_http_log_guard()
 
-    def _copy_options(self, copy: Self, timeout: TimeoutTypes, max_retries: int | None) -> Self:
+    def _copy_options(self, copy: Self, timeout: TimeoutTypes, max_retries: int | None, deadline: float | None) -> Self:
         copy._shared = self._shared
         copy.timeout = self.timeout if timeout is None else _timeout(timeout)
         copy.max_retries = self.max_retries if max_retries is None else _max_retries(max_retries)
+        copy.deadline = self.deadline if deadline is None else deadline_seconds(deadline)
+        copy.max_fetch_size = self.max_fetch_size
         return copy
 
     def __repr__(self) -> str:
@@ -177,13 +186,14 @@ class _BaseUsageReports:
             redact=redact,
             sink=sink,
             limiter=self._shared.limiter(provider, configured),
+            deadline=self.deadline,
         )
         return transfer(job), redact
 
     def _fetch(
         self, request: ReportRequest, settings: ProviderSettings | None, on_progress: Callable[[int], None] | None
     ) -> tuple[Transfer, Redactor]:
-        return self._transfer(request, MemorySink(on_progress), settings)
+        return self._transfer(request, MemorySink(on_progress, max_size=self.max_fetch_size), settings)
 
     def _download(
         self,
@@ -224,9 +234,11 @@ class UsageReports(_BaseUsageReports):
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         environ: Mapping[str, str] | None = None,
+        deadline: float | None = None,
+        max_fetch_size: int = DEFAULT_MAX_FETCH_SIZE,
         **provider_settings: ProviderSettings | None,
     ) -> None:
-        self._setup(settings, provider_settings, timeout, max_retries, environ)
+        self._setup(settings, provider_settings, timeout, max_retries, environ, deadline, max_fetch_size)
         self._owns_client = _owns_client(http_client, transport)
         self._http = http_client or httpx.Client(transport=transport, timeout=self.timeout, follow_redirects=False)
 
@@ -257,14 +269,17 @@ class UsageReports(_BaseUsageReports):
         work, redact = self._download(request, path, overwrite, settings, on_progress)
         return run_sync(work, self._http, redact)
 
-    def with_options(self, *, timeout: TimeoutTypes = None, max_retries: int | None = None) -> UsageReports:
+    def with_options(
+        self, *, timeout: TimeoutTypes = None, max_retries: int | None = None, deadline: float | None = None
+    ) -> UsageReports:
         """A client sharing this one's connections, settings and rate limits, with other options.
 
-        ``reports.with_options(timeout=600, max_retries=5).download(...)``; closing the copy closes nothing.
+        ``reports.with_options(timeout=600, max_retries=5, deadline=3600).download(...)``; closing the copy
+        closes nothing.
         """
         copy = object.__new__(UsageReports)
         copy._http, copy._owns_client = self._http, False
-        return self._copy_options(copy, timeout, max_retries)
+        return self._copy_options(copy, timeout, max_retries, deadline)
 
     def close(self) -> None:
         if self._owns_client:
@@ -290,9 +305,11 @@ class AsyncUsageReports(_BaseUsageReports):
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         environ: Mapping[str, str] | None = None,
+        deadline: float | None = None,
+        max_fetch_size: int = DEFAULT_MAX_FETCH_SIZE,
         **provider_settings: ProviderSettings | None,
     ) -> None:
-        self._setup(settings, provider_settings, timeout, max_retries, environ)
+        self._setup(settings, provider_settings, timeout, max_retries, environ, deadline, max_fetch_size)
         self._owns_client = _owns_client(http_client, transport)
         self._http = http_client or httpx.AsyncClient(transport=transport, timeout=self.timeout, follow_redirects=False)
 
@@ -323,14 +340,17 @@ class AsyncUsageReports(_BaseUsageReports):
         work, redact = self._download(request, path, overwrite, settings, on_progress)
         return await run_async(work, self._http, redact)
 
-    def with_options(self, *, timeout: TimeoutTypes = None, max_retries: int | None = None) -> AsyncUsageReports:
+    def with_options(
+        self, *, timeout: TimeoutTypes = None, max_retries: int | None = None, deadline: float | None = None
+    ) -> AsyncUsageReports:
         """A client sharing this one's connections, settings and rate limits, with other options.
 
-        ``reports.with_options(timeout=600, max_retries=5).download(...)``; closing the copy closes nothing.
+        ``reports.with_options(timeout=600, max_retries=5, deadline=3600).download(...)``; closing the copy
+        closes nothing.
         """
         copy = object.__new__(AsyncUsageReports)
         copy._http, copy._owns_client = self._http, False
-        return self._copy_options(copy, timeout, max_retries)
+        return self._copy_options(copy, timeout, max_retries, deadline)
 
     async def aclose(self) -> None:
         if self._owns_client:
