@@ -12,7 +12,6 @@ of ``usage_reports._exceptions``. Simulators for your own tests are in
 ``usage_reports.testing``.
 """
 
-from ._client import AsyncUsageReports, UsageReports
 from ._constants import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_DEADLINE,
@@ -44,6 +43,7 @@ from ._exceptions import (
 )
 from ._models import UsageReport
 from ._periods import Period
+from ._providers._clients import AsyncUsageReports, UsageReports
 from ._providers.altostrat import Altostrat, AltostratUsagePdf
 from ._providers.edge_impulse import EdgeImpulse, EdgeImpulseUsageReport
 from ._providers.statsig import STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport

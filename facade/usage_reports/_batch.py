@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from ._client import AsyncUsageReports
-from ._config import ConfigError, Entry
-from ._contract import Provider, ProviderSettings
+from ._config import Config, ConfigError, Entry
+from ._contract import Expansion, Provider, ProviderSettings
 from ._exceptions import (
     APIError,
     ConnectionFailed,
@@ -33,6 +33,7 @@ from ._exceptions import (
     UsageReportsError,
 )
 from ._output import Output, print_table, record_label
+from ._periods import Period
 from ._progress import Progress
 from ._providers import provider_named
 from ._version import __version__
@@ -181,18 +182,25 @@ def exit_code_of(error: BaseException) -> int:
 
 
 def _record(entry: Entry, **fields: Any) -> dict[str, Any]:
+    """One manifest record: readable values first (label, provider, period), then what was sent and what came."""
+    request = entry.request
+    parameters = {} if isinstance(request, Expansion) else request.parameters()
+    period = parameters.get("period")
     return {
+        "label": entry.label,
         "provider": entry.provider,
         "name": entry.name,
-        "parameters": entry.request.parameters(),
+        "period": period if isinstance(period, dict) else None,
+        "parameters": parameters,
         "credential_env": entry.credential_env,
-        "path": entry.filename,
+        "path": None if isinstance(request, Expansion) else entry.filename,
         **fields,
     }
 
 
-def _error(kind: str, message: str) -> dict[str, str]:
-    return {"type": kind, "message": message}
+def _error(kind: str, message: str, exc: BaseException | None = None) -> dict[str, object]:
+    """An error record; ``status_code`` when the vendor answered with one."""
+    return {"type": kind, "message": message, "status_code": getattr(exc, "status_code", None)}
 
 
 @dataclass
@@ -209,15 +217,17 @@ class Batch:
     async def run(self, planned: list[Planned]) -> list[dict[str, Any]]:
         started_at = _now()
         previous = read_manifest(self.out_dir)
-        records: list[dict[str, Any] | None] = [None] * len(planned)
         limit = asyncio.Semaphore(self.concurrency)
+        planned, failed = await self._expand(planned, limit)
+        records: list[dict[str, Any] | None] = [*failed, *([None] * len(planned))]
+        offset = len(failed)
 
         def save() -> None:
             write_manifest(self.out_dir, [r for r in records if r is not None], started_at)
 
         async def one(position: int, item: Planned) -> None:
             async with limit:
-                records[position] = await self._one(item, previous)
+                records[offset + position] = await self._one(item, previous)
             save()
 
         try:
@@ -227,8 +237,56 @@ class Batch:
         save()
         return [r for r in records if r is not None]
 
+    async def _expand(
+        self, planned: list[Planned], limit: asyncio.Semaphore
+    ) -> tuple[list[Planned], list[dict[str, Any]]]:
+        """Entries standing for requests known only at run time (every tenant...), listed now; failures recorded."""
+
+        async def expand(item: Planned) -> list[Planned] | dict[str, Any]:
+            expansion = item.entry.request
+            if not isinstance(expansion, Expansion):
+                return [item]
+            started_at = _now()
+            try:
+                async with limit:
+                    requests = await self.client.run_flow(item.entry.provider, expansion.expand, settings=item.settings)
+            except UsageReportsError as exc:
+                self.progress.finish(item.entry.label, ok=False)
+                return _record(
+                    item.entry,
+                    ok=False,
+                    skipped=False,
+                    error=_error(type(exc).__name__, self.redact(f"listing {expansion.describe}: {exc}"), exc),
+                    exit_code=exit_code_of(exc),
+                    size=None,
+                    sha256=None,
+                    media_type=None,
+                    started_at=started_at,
+                    finished_at=_now(),
+                )
+            return [Planned(entry, item.settings) for entry in item.entry.expanded(requests)]
+
+        results = await asyncio.gather(*(expand(item) for item in planned))
+        expanded: list[Planned] = []
+        failed: list[dict[str, Any]] = []
+        names: set[str] = set()
+        for result in results:
+            if isinstance(result, dict):
+                failed.append(result)
+                continue
+            for item in result:
+                if item.entry.filename in names:  # "all" and an explicit entry for the same tenant: one download
+                    continue
+                names.add(item.entry.filename)
+                expanded.append(item)
+        if len(expanded) + len(failed) != self.progress.total and self.progress.total:
+            self.progress.total = len(expanded) + len(failed)
+        return expanded, failed
+
     async def _one(self, item: Planned, previous: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
         entry, label = item.entry, item.entry.label
+        request = entry.request
+        assert not isinstance(request, Expansion)
         target = self.out_dir / entry.filename
         if target.exists() and not self.force:
             return self._existing(entry, target, previous.get(entry.filename))
@@ -236,7 +294,7 @@ class Batch:
         self.progress.start(label)
         try:
             report = await self.client.download(
-                entry.request,
+                request,
                 target,
                 overwrite=self.force,
                 settings=item.settings,
@@ -249,7 +307,7 @@ class Batch:
                 entry,
                 ok=False,
                 skipped=False,
-                error=_error(type(exc).__name__, message),
+                error=_error(type(exc).__name__, message, exc),
                 exit_code=exit_code_of(exc),
                 size=None,
                 sha256=None,
@@ -267,6 +325,7 @@ class Batch:
             size=report.size,
             sha256=report.sha256,
             media_type=report.media_type,
+            details=dict(report.details),
             started_at=started_at,
             finished_at=_now(),
         )
@@ -285,6 +344,7 @@ class Batch:
                 size=target.stat().st_size,
                 sha256=sha256,
                 media_type=before.get("media_type"),
+                details=before.get("details") or {},
                 started_at=before.get("started_at"),
                 finished_at=before.get("finished_at"),
             )
@@ -307,13 +367,24 @@ class Batch:
         )
 
 
+def out_dir_for(template: str, period: Period | None) -> Path:
+    """--out-dir with ``{period}`` replaced by the batch's period label (2026-10, or START..END)."""
+    from ._output import UsageError
+
+    if "{period}" in template:
+        if period is None:
+            raise UsageError("--out-dir uses {period}, but no period is set: give --period or [defaults] period")
+        template = template.replace("{period}", period.label)
+    return Path(template)
+
+
 def run_batch(
-    entries: list[Entry],
+    config: Config,
     *,
     source: str,
     base: BaseSettings,
     environ: Mapping[str, str],
-    out_dir: Path,
+    out_dir: str | Path,
     out: Output,
     concurrency: int = DEFAULT_CONCURRENCY,
     force: bool = False,
@@ -323,7 +394,8 @@ def run_batch(
     """Plan (credentials checked, nothing sent), then download; the exit code and the manifest records."""
     from ._output import UsageError, counts
 
-    planned = plan(entries, base, environ, source)
+    out_dir = out_dir_for(str(out_dir), config.period)
+    planned = plan(config.entries, base, environ, source)
     out.add_secrets(base.secrets())
     out.add_secrets(s for item in planned for s in item.settings.secrets())
     if out_dir.exists() and not out_dir.is_dir():

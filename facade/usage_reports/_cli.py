@@ -20,14 +20,15 @@ from pathlib import Path
 from typing import IO, Any, Final, NoReturn
 
 from ._batch import DEFAULT_CONCURRENCY, BaseSettings, exit_code_of, run_batch
-from ._cliargs import int_at_least, seconds
+from ._cliargs import day, int_at_least, seconds
 from ._client import UsageReports
 from ._config import ConfigError, load_config
 from ._constants import DEFAULT_MAX_RETRIES
-from ._contract import Provider, ReportRequest
+from ._contract import Command, Provider, ReportRequest
 from ._exceptions import InvalidRequest, MissingCredentials, UsageReportsError
 from ._models import UsageReport
-from ._output import PROG, Output, UsageError
+from ._output import PROG, Output, UsageError, print_rows
+from ._periods import PERIOD_HELP, Period
 from ._progress import human_size
 from ._providers import providers
 from ._version import __version__
@@ -98,10 +99,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
 
+    periods = _Parser(add_help=False)
+    when = periods.add_argument_group("period", PERIOD_HELP + ".")
+    when.add_argument("--period", metavar="PERIOD", help="the period of the report, e.g. last-month or 2026-10")
+    when.add_argument("--timezone", metavar="TZ", help="IANA time zone of the period, e.g. Europe/Berlin (default UTC)")
+    when.add_argument(
+        "--as-of", type=day, metavar="DATE", help="the day relative periods count from (default: today), for backfills"
+    )
+
     for provider in providers():
-        sub = commands.add_parser(provider.command, parents=[single, common], help=provider.summary)
+        sub = commands.add_parser(
+            provider.command,
+            parents=[single, *([periods] if provider.takes_period else []), common],
+            help=provider.summary,
+        )
         provider.add_arguments(sub)
         sub.set_defaults(handler=_single_handler(provider))
+        for command in provider.commands:
+            listing = commands.add_parser(command.name, parents=[common], help=command.summary)
+            command.add_arguments(listing)
+            listing.set_defaults(handler=_command_handler(command))
 
     batch = commands.add_parser(
         "fetch-all",
@@ -111,7 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
         "A file already recorded there with the same sha256 is skipped unless --force.",
     )
     batch.add_argument("config", type=Path, metavar="CONFIG.toml")
-    batch.add_argument("--out-dir", type=Path, required=True, metavar="DIR")
+    batch.add_argument(
+        "--out-dir", required=True, metavar="DIR", help="where reports and manifest.json go; may contain {period}"
+    )
+    batch.add_argument(
+        "--period", metavar="PERIOD", help="replaces [defaults] period (an entry's own period still wins)"
+    )
+    batch.add_argument("--timezone", metavar="TZ", help="replaces [defaults] timezone")
+    batch.add_argument(
+        "--as-of", type=day, metavar="DATE", help="the day relative periods count from (default: today), for backfills"
+    )
     _batch_options(batch)
     batch.set_defaults(handler=_fetch_all)
 
@@ -145,7 +171,25 @@ def _batch_options(parser: argparse.ArgumentParser) -> None:
 
 def _single_handler(provider: Provider) -> Callable[[argparse.Namespace, Output], int]:
     def handle(args: argparse.Namespace, out: Output) -> int:
-        return _single(provider.request_from_arguments(args), args, out)
+        period = None
+        if getattr(args, "period", None) is not None:
+            try:
+                period = Period.parse(args.period, as_of=args.as_of, tz=args.timezone)
+            except InvalidRequest as exc:
+                raise UsageError(f"--period/--timezone: {exc}") from None
+        return _single(provider.request_from_arguments(args, period), args, out)
+
+    return handle
+
+
+def _command_handler(command: Command) -> Callable[[argparse.Namespace, Output], int]:
+    def handle(args: argparse.Namespace, out: Output) -> int:
+        with UsageReports(timeout=args.timeout, max_retries=args.max_retries) as client:
+            rows = command.run(client, args)
+        out.result({"ok": True, "exit_code": EXIT_OK, "rows": rows})
+        if not out.json:
+            print_rows(rows, command.columns, out.stdout)
+        return EXIT_OK
 
     return handle
 
@@ -221,9 +265,9 @@ def _single(request: ReportRequest, args: argparse.Namespace, out: Output) -> in
 
 
 def _fetch_all(args: argparse.Namespace, out: Output) -> int:
-    entries = load_config(args.config)
+    config = load_config(args.config, period=args.period, timezone=args.timezone, as_of=args.as_of)
     code, _ = run_batch(
-        entries,
+        config,
         source=str(args.config),
         base=BaseSettings(os.environ),
         environ=os.environ,

@@ -45,3 +45,11 @@ def timestamp(text: str) -> date | datetime:
         return parse_timestamp(text, "date")
     except InvalidRequest as exc:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("date: ")) from None
+
+
+def day(text: str) -> date:
+    """An ISO day, 2026-11-02."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day like 2026-11-02") from None

@@ -11,16 +11,16 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 import attrs
 import httpx
 
 from ._constants import DEFAULT_MAX_FETCH_SIZE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from ._contract import Provider, ProviderSettings, RateLimits, ReportRequest
+from ._contract import Flow, Provider, ProviderSettings, RateLimits, ReportRequest
 from ._deadline import deadline_seconds
-from ._drivers import run_async, run_sync
-from ._engine import Job, Transfer, transfer
+from ._drivers import Steps, run_async, run_sync
+from ._engine import Job, Transfer, flow, transfer
 from ._exceptions import InvalidRequest
 from ._logging import install_http_log_guard
 from ._models import UsageReport
@@ -30,6 +30,7 @@ from ._redact import Redactor
 from ._sinks import FileSink, MemorySink, Sink, check_destination, fetch_size_cap
 
 TimeoutTypes = float | httpx.Timeout | None
+T = TypeVar("T")
 
 
 def _timeout(value: TimeoutTypes) -> httpx.Timeout:
@@ -190,6 +191,27 @@ class _BaseUsageReports:
         )
         return transfer(job), redact
 
+    def _flow(
+        self, provider_name: str, make: Callable[[ProviderSettings], Flow[T]], settings: ProviderSettings | None = None
+    ) -> tuple[Steps[T], Redactor]:
+        """A provider flow (vendor-only operations: listings, lifecycle) with this client's settings and limits."""
+        provider = provider_named(provider_name)
+        if provider is None:
+            raise InvalidRequest(f"no provider named {provider_name!r} is registered")
+        configured = settings if settings is not None else self._shared.settings(provider)
+        configured.require_credentials()
+        redact = self._shared.redact if settings is None else self._shared.redact.with_secrets(settings.secrets())
+        job = Job(
+            call=provider.api_call(configured),
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            redact=redact,
+            sink=MemorySink(),
+            limiter=self._shared.limiter(provider, configured),
+            deadline=self.deadline,
+        )
+        return flow(job, make(configured)), redact
+
     def _fetch(
         self, request: ReportRequest, settings: ProviderSettings | None, on_progress: Callable[[int], None] | None
     ) -> tuple[Transfer, Redactor]:
@@ -269,6 +291,13 @@ class UsageReports(_BaseUsageReports):
         work, redact = self._download(request, path, overwrite, settings, on_progress)
         return run_sync(work, self._http, redact)
 
+    def run_flow(
+        self, provider: str, make: Callable[[ProviderSettings], Flow[T]], *, settings: ProviderSettings | None = None
+    ) -> T:
+        """Run a provider's flow of API calls; vendor namespaces (``reports.<vendor>.…``) are built on this."""
+        steps, redact = self._flow(provider, make, settings)
+        return run_sync(steps, self._http, redact)
+
     def with_options(
         self, *, timeout: TimeoutTypes = None, max_retries: int | None = None, deadline: float | None = None
     ) -> UsageReports:
@@ -277,7 +306,7 @@ class UsageReports(_BaseUsageReports):
         ``reports.with_options(timeout=600, max_retries=5, deadline=3600).download(...)``; closing the copy
         closes nothing.
         """
-        copy = object.__new__(UsageReports)
+        copy = object.__new__(type(self))
         copy._http, copy._owns_client = self._http, False
         return self._copy_options(copy, timeout, max_retries, deadline)
 
@@ -340,6 +369,13 @@ class AsyncUsageReports(_BaseUsageReports):
         work, redact = self._download(request, path, overwrite, settings, on_progress)
         return await run_async(work, self._http, redact)
 
+    async def run_flow(
+        self, provider: str, make: Callable[[ProviderSettings], Flow[T]], *, settings: ProviderSettings | None = None
+    ) -> T:
+        """Run a provider's flow of API calls; vendor namespaces (``reports.<vendor>.…``) are built on this."""
+        steps, redact = self._flow(provider, make, settings)
+        return await run_async(steps, self._http, redact)
+
     def with_options(
         self, *, timeout: TimeoutTypes = None, max_retries: int | None = None, deadline: float | None = None
     ) -> AsyncUsageReports:
@@ -348,7 +384,7 @@ class AsyncUsageReports(_BaseUsageReports):
         ``reports.with_options(timeout=600, max_retries=5, deadline=3600).download(...)``; closing the copy
         closes nothing.
         """
-        copy = object.__new__(AsyncUsageReports)
+        copy = object.__new__(type(self))
         copy._http, copy._owns_client = self._http, False
         return self._copy_options(copy, timeout, max_retries, deadline)
 

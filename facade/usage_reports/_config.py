@@ -1,5 +1,9 @@
 """The fetch-all config: a TOML file listing reports per provider, checked whole before anything is sent.
 
+    [defaults]
+    period = "last-month"            # any PERIOD; an entry's own period wins, --period wins over this
+    timezone = "Europe/Berlin"       # IANA zone of the periods (default UTC); --timezone wins over this
+
     [[<provider name>]]              # any number of entries per provider table
     name = "project-a"               # optional: prefixes the file name
     credential_env = "MY_KEY_A"      # optional: env var holding this entry's credential
@@ -16,15 +20,19 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from ._contract import Provider, ReportRequest
+from ._contract import Expansion, Provider, ReportRequest
 from ._exceptions import InvalidRequest
+from ._periods import Period
 from ._providers import provider_named, providers
 
-COMMON_KEYS: Final = ("name", "credential_env", "credential_type")
+COMMON_KEYS: Final = ("name", "credential_env", "credential_type", "period")
+DEFAULTS_TABLE: Final = "defaults"
+DEFAULT_KEYS: Final = ("period", "timezone")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -39,24 +47,47 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Entry:
-    """One report of a batch: what to fetch, with which credential, into which file."""
+    """One report of a batch (or, until expanded at run time, several): what, with which credential, which file."""
 
     provider: str
     index: int  # 1-based, within its provider's list
-    request: ReportRequest
+    request: ReportRequest | Expansion
     name: str | None = None
     credential_env: str | None = None
     credential_type: str = "api_key"
+    part: str | None = None  # which of the requests one table stands for, e.g. "tenant 7"
 
     @property
     def label(self) -> str:
-        return f"{self.provider}[{self.index}]" + (f" ({self.name})" if self.name else "")
+        return (
+            f"{self.provider}[{self.index}]"
+            + (f" ({self.name})" if self.name else "")
+            + (f" {self.part}" if self.part else "")
+        )
 
     @property
     def filename(self) -> str:
         """Deterministic: the same entry always writes the same file."""
+        if isinstance(self.request, Expansion):
+            raise ValueError(f"{self.label} stands for {self.request.describe}: expand it first")
         suggested = self.request.suggested_filename
         return f"{self.name}-{suggested}" if self.name else suggested
+
+    def expanded(self, requests: list[ReportRequest]) -> list[Entry]:
+        """One entry per request an Expansion found (labelled by what tells them apart)."""
+        return [replace(self, request=request, part=_part(request)) for request in requests]
+
+
+def _part(request: ReportRequest) -> str:
+    return " ".join(f"{key}={value}" for key, value in request.parameters().items() if not isinstance(value, dict))
+
+
+@dataclass(frozen=True)
+class Config:
+    """A checked config: its entries, and the batch's period (for ``{period}`` in --out-dir), when it has one."""
+
+    entries: list[Entry]
+    period: Period | None = None
 
 
 def _kind(value: object) -> str:
@@ -76,28 +107,68 @@ def _str(value: object, where: str) -> str:
     return value
 
 
-def parse_config(document: Mapping[str, Any], source: str) -> list[Entry]:
-    """Every entry of a parsed TOML document, or one ConfigError listing every problem found."""
+def parse_config(
+    document: Mapping[str, Any],
+    source: str,
+    *,
+    period: str | None = None,
+    timezone: str | None = None,
+    as_of: date | datetime | None = None,
+) -> Config:
+    """Every entry of a parsed TOML document, or one ConfigError listing every problem found.
+
+    ``period`` and ``timezone`` (from the command line) win over ``[defaults]``; relative periods count from
+    ``as_of`` (default: now).
+    """
     names = [p.name for p in providers()]
     problems: list[str] = []
+    defaults = document.get(DEFAULTS_TABLE, {})
+    if not isinstance(defaults, dict):
+        problems.append(f"{source}: [{DEFAULTS_TABLE}] must be a table")
+        defaults = {}
+    for key in defaults:
+        if key not in DEFAULT_KEYS:
+            problems.append(f"{source}: [{DEFAULTS_TABLE}].{key}: unknown key; it takes {', '.join(DEFAULT_KEYS)}")
+    zone_name = timezone if timezone is not None else defaults.get("timezone")
+    zone_where = "--timezone" if timezone is not None else f"{source}: [{DEFAULTS_TABLE}].timezone"
+    default_period: Period | None = None
+    try:
+        if zone_name is not None and not isinstance(zone_name, str):
+            raise InvalidRequest(f"expected a string like Europe/Berlin, got {_kind(zone_name)}")
+        from ._periods import zone
+
+        zone(zone_name)
+    except InvalidRequest as exc:
+        problems.append(f"{zone_where}: {exc}")
+        zone_name = None
+    period_text = period if period is not None else defaults.get("period")
+    if period_text is not None:
+        where = "--period" if period is not None else f"{source}: [{DEFAULTS_TABLE}].period"
+        default_period = _period(period_text, where, zone_name, as_of, problems)
     entries: list[Entry] = []
     for table, tables in document.items():  # in the order the file first names each provider
+        if table == DEFAULTS_TABLE:
+            continue
         provider = provider_named(table)
         if provider is None:
-            problems.append(f"{source}: unknown table [[{table}]]; expected any of [[{']], [['.join(names)}]]")
+            problems.append(
+                f"{source}: unknown table [[{table}]]; expected [{DEFAULTS_TABLE}] or any of [[{']], [['.join(names)}]]"
+            )
             continue
         if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
             problems.append(f"{source}: {table} must be an array of tables, written [[{table}]]")
             continue
         for index, fields in enumerate(tables, 1):
             try:
-                entries.append(_entry(provider, index, fields, source))
+                entries.extend(_entries(provider, index, fields, source, default_period, zone_name, as_of))
             except ConfigError as exc:
                 problems.extend(exc.problems)
     if not entries and not problems:
         problems.append(f"{source}: no entries; add at least one of [[{']], [['.join(names)}]]")
     seen: dict[str, Entry] = {}
     for entry in entries:
+        if isinstance(entry.request, Expansion):
+            continue
         other = seen.setdefault(entry.filename, entry)
         if other is not entry:
             problems.append(
@@ -106,10 +177,31 @@ def parse_config(document: Mapping[str, Any], source: str) -> list[Entry]:
             )
     if problems:
         raise ConfigError(*problems)
-    return entries
+    return Config(entries, default_period)
 
 
-def _entry(provider: Provider, index: int, fields: dict[str, Any], source: str) -> Entry:
+def _period(
+    text: object, where: str, zone_name: str | None, as_of: date | datetime | None, problems: list[str]
+) -> Period | None:
+    if not isinstance(text, str):
+        problems.append(f'{where}: expected a PERIOD string like "last-month" or "2026-10", got {_kind(text)}')
+        return None
+    try:
+        return Period.parse(text, as_of=as_of, tz=zone_name)
+    except InvalidRequest as exc:
+        problems.append(f"{where}: {exc}")
+        return None
+
+
+def _entries(
+    provider: Provider,
+    index: int,
+    fields: dict[str, Any],
+    source: str,
+    default_period: Period | None,
+    zone_name: str | None,
+    as_of: date | datetime | None,
+) -> list[Entry]:
     label = f"{provider.name}[{index}]"
     if isinstance(fields.get("name"), str) and _NAME.fullmatch(fields["name"]):
         label += f" ({fields['name']})"
@@ -120,7 +212,11 @@ def _entry(provider: Provider, index: int, fields: dict[str, Any], source: str) 
     )
     problems: list[str] = []
     for given in fields:
-        if given not in allowed:
+        if given == "period" and not provider.takes_period:
+            problems.append(
+                f"{where}.period: {provider.name} reports have no period (they show the state when fetched)"
+            )
+        elif given not in allowed:
             problems.append(f"{where}.{given}: unknown key; {provider.name} entries take {', '.join(sorted(allowed))}")
     for key in keys.values():
         if key.required and key.name not in fields:
@@ -149,15 +245,23 @@ def _entry(provider: Provider, index: int, fields: dict[str, Any], source: str) 
         if text is not None and text not in provider.credential_kinds:
             kinds = " or ".join(repr(kind) for kind in provider.credential_kinds)
             problems.append(f"{where}.credential_type: expected {kinds}, got {text!r}")
+    period = default_period if provider.takes_period else None
+    if "period" in fields and provider.takes_period:
+        period = _period(fields["period"], f"{where}.period", zone_name, as_of, problems)
     if problems:
         raise ConfigError(*problems)
-    request = check(lambda: provider.request_from_config(fields, where))
+    requests = check(lambda: provider.request_from_config(fields, where, period))
     if problems:
         raise ConfigError(*problems)
-    return Entry(provider.name, index, request, name, credential_env, credential_type)
+    entry = Entry(provider.name, index, requests[0], name, credential_env, credential_type)
+    if len(requests) == 1:
+        return [entry]
+    return [replace(entry, request=request, part=_part(request)) for request in requests]
 
 
-def load_config(path: Path) -> list[Entry]:
+def load_config(
+    path: Path, *, period: str | None = None, timezone: str | None = None, as_of: date | datetime | None = None
+) -> Config:
     """Read and check a config file; ConfigError names the file, the entry and the field."""
     try:
         raw = path.read_bytes()
@@ -167,10 +271,17 @@ def load_config(path: Path) -> list[Entry]:
         raise ConfigError(f"{path}: is a directory, not a config file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc.strerror or type(exc).__name__})") from None
-    return parse_config_text(raw, str(path))
+    return parse_config_text(raw, str(path), period=period, timezone=timezone, as_of=as_of)
 
 
-def parse_config_text(raw: bytes | str, source: str) -> list[Entry]:
+def parse_config_text(
+    raw: bytes | str,
+    source: str,
+    *,
+    period: str | None = None,
+    timezone: str | None = None,
+    as_of: date | datetime | None = None,
+) -> Config:
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         document = tomllib.loads(text)
@@ -178,4 +289,4 @@ def parse_config_text(raw: bytes | str, source: str) -> list[Entry]:
         raise ConfigError(f"{source}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from None
-    return parse_config(document, source)
+    return parse_config(document, source, period=period, timezone=timezone, as_of=as_of)

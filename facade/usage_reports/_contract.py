@@ -25,6 +25,8 @@ import httpx
 from ._exceptions import InvalidRequest
 
 if TYPE_CHECKING:
+    from ._client import UsageReports
+    from ._periods import Period
     from .testing import SimulatedVendor
 
 #: (count, seconds) pairs: at most ``count`` requests in any ``seconds``-long window.
@@ -204,6 +206,59 @@ class _BoundCall(Generic[R, S]):
 
 
 @attrs.frozen
+class _ApiCall(Generic[R, S]):
+    """A provider's settings bound for API calls only (a flow with no download): what error bodies mean."""
+
+    provider: str
+    adapter: Adapter[R, S]
+    settings: S = attrs.field(repr=False)
+    operation: str = "api"
+    redirects_to_file: bool = False
+    details: Mapping[str, object] = attrs.field(factory=dict)
+
+    @property
+    def request(self) -> ReportRequest:
+        raise TypeError("an API-only call has no report request")
+
+    def build(self, timeout: httpx.Timeout) -> httpx.Request:
+        raise TypeError("an API-only call has no report request")
+
+    def accept(self, response: httpx.Response, *, from_api: bool) -> Decision:
+        return "an API-only call has no report"
+
+    def link(self, body: bytes) -> str:
+        return self.adapter.link(body)
+
+    def error_message(self, body: bytes) -> str | None:
+        return self.adapter.error_message(body)
+
+    def resolve(self) -> Flow[Call] | None:
+        return None
+
+
+@attrs.frozen
+class Expansion:
+    """A config entry standing for several requests known only at run time (e.g. every tenant of an account).
+
+    ``expand`` takes the entry's settings and returns a flow listing the requests.
+    """
+
+    describe: str
+    expand: Callable[[object], Flow[list[ReportRequest]]] = attrs.field(repr=False)
+
+
+@attrs.frozen
+class Command:
+    """A vendor-only CLI command (e.g. a listing): its options, and rows it prints as a table or JSON."""
+
+    name: str
+    summary: str
+    add_arguments: Callable[[argparse.ArgumentParser], None] = attrs.field(repr=False)
+    run: Callable[[UsageReports, argparse.Namespace], list[dict[str, object]]] = attrs.field(repr=False)
+    columns: tuple[str, ...] = ()
+
+
+@attrs.frozen
 class ConfigKey:
     """One key of a provider's fetch-all table, as ``usage-reports config example`` documents it."""
 
@@ -228,8 +283,12 @@ class Provider(abc.ABC):
     credential_variables: ClassVar[tuple[str, ...]]
     #: What a fetch-all entry's ``credential_env`` may hold; the first is the default.
     credential_kinds: ClassVar[tuple[str, ...]] = ("api_key",)
-    #: The keys of this provider's fetch-all table (besides name and credential_env).
+    #: The keys of this provider's fetch-all table (besides name, credential_env and period).
     config_keys: ClassVar[tuple[ConfigKey, ...]]
+    #: Whether its reports cover a period (then --period, --timezone, --as-of and the config's period apply).
+    takes_period: ClassVar[bool] = False
+    #: Vendor-only commands (listings), added to the CLI beside the download command.
+    commands: ClassVar[tuple[Command, ...]] = ()
 
     @property
     @abc.abstractmethod
@@ -247,6 +306,10 @@ class Provider(abc.ABC):
         """Bind a request to its settings (both checked); InvalidRequest when either is not this provider's."""
 
     @abc.abstractmethod
+    def api_call(self, settings: object) -> Call:
+        """The settings bound for a flow of API calls with no download (listings, lifecycle operations)."""
+
+    @abc.abstractmethod
     def with_credential(self, settings: object, kind: str, value: str) -> ProviderSettings:
         """These settings with one credential of ``kind`` replacing the configured ones."""
 
@@ -259,12 +322,18 @@ class Provider(abc.ABC):
         """The subcommand's own options (the request's fields)."""
 
     @abc.abstractmethod
-    def request_from_arguments(self, args: argparse.Namespace) -> ReportRequest:
-        """The request the parsed options describe; InvalidRequest naming the option when invalid."""
+    def request_from_arguments(self, args: argparse.Namespace, period: Period | None) -> ReportRequest:
+        """The request the parsed options (and --period, when given) describe; InvalidRequest naming the option."""
 
     @abc.abstractmethod
-    def request_from_config(self, fields: Mapping[str, object], where: str) -> ReportRequest:
-        """The request a checked config table describes; InvalidRequest (ValueError) when invalid."""
+    def request_from_config(
+        self, fields: Mapping[str, object], where: str, period: Period | None
+    ) -> list[ReportRequest | Expansion]:
+        """The requests a checked config table describes (several, or an Expansion known at run time).
+
+        ``period`` is the entry's own or the config's default, when the provider takes periods; InvalidRequest
+        (naming ``where`` and the key) when invalid.
+        """
 
     @abc.abstractmethod
     def simulator(self) -> SimulatedVendor:
@@ -321,6 +390,9 @@ class VendorProvider(Provider, Generic[R, S]):
     def prepare(self, request: object, settings: object) -> Call:
         return _BoundCall(self.name, self.adapter(), self.request_of(request), self.settings_of(settings))
 
+    def api_call(self, settings: object) -> Call:
+        return _ApiCall(self.name, self.adapter(), self.settings_of(settings))
+
     def rate_limits(self, settings: object) -> tuple[RateLimits, str]:
         return (), ""
 
@@ -332,6 +404,7 @@ __all__ = [
     "Call",
     "ConfigKey",
     "Decision",
+    "Expansion",
     "Flow",
     "FollowLink",
     "Provider",

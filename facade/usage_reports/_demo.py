@@ -76,7 +76,7 @@ DEMO_ENVIRONMENT: Final = {
 
 
 def run_demo(out: Output, *, out_dir: Path, concurrency: int, force: bool = False, timeout: float | None = None) -> int:
-    entries = parse_config_text(DEMO_CONFIG, "built-in demo config")
+    config = parse_config_text(DEMO_CONFIG, "built-in demo config")
     out.text("Starting local simulators of Edge Impulse, Altostrat and Statsig (loopback only, no network)...")
     with VendorSimulators(latency=DEMO_LATENCY, edge_impulse_report_size=DEMO_EDGE_IMPULSE_REPORT_SIZE) as sim:
         base = BaseSettings(
@@ -88,7 +88,7 @@ def run_demo(out: Output, *, out_dir: Path, concurrency: int, force: bool = Fals
             },
         )
         code, _ = run_batch(
-            entries,
+            config,
             source="built-in demo config",
             base=base,
             environ=DEMO_ENVIRONMENT,

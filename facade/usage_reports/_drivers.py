@@ -14,29 +14,33 @@ read and write through ``_deadline`` and looks at the clock between chunks.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Generator, Iterable
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 from ._deadline import running_until
 from ._deadline import trace as deadline_trace
 from ._decode import BodyDecoder
-from ._engine import Commit, Operation, ReadSmall, Receive, Send, Sleep, Transfer
+from ._engine import Commit, Operation, ReadSmall, Receive, Send, Sleep
 from ._logging import guarded
-from ._models import UsageReport
 from ._redact import Redactor
 from ._sinks import Sink
 
+T = TypeVar("T")
+#: What a driver runs: a transfer (ending in a UsageReport) or a provider flow (ending in its value).
+Steps = Generator[Operation, Any, T]
 
-class _Run:
+
+class _Run(Generic[T]):
     """One transfer being driven: the next operation, its result or error, the open responses."""
 
-    def __init__(self, transfer: Transfer) -> None:
+    def __init__(self, transfer: Steps[T]) -> None:
         self.transfer = transfer
         self.result: Any = None
         self.error: Exception | None = None
-        self.report: UsageReport | None = None
+        self.report: T | None = None
+        self.done = False
         self.responses: list[httpx.Response] = []
 
     def next(self) -> Operation | None:
@@ -44,14 +48,14 @@ class _Run:
         try:
             operation = self.transfer.throw(self.error) if self.error is not None else self.transfer.send(self.result)
         except StopIteration as stop:
-            self.report = stop.value
+            self.report, self.done = stop.value, True
             return None
         self.result, self.error = None, None
         return operation
 
-    def finished(self) -> UsageReport:
-        assert self.report is not None
-        return self.report
+    def finished(self) -> T:
+        assert self.done
+        return self.report  # type: ignore[return-value]  # T may be None itself
 
 
 class _DeadlinePassed(TimeoutError):
@@ -86,7 +90,7 @@ def _preread(response: httpx.Response) -> bytes | None:
     return response.content if response.is_stream_consumed else None
 
 
-def run_sync(transfer: Transfer, client: httpx.Client, redact: Redactor) -> UsageReport:
+def run_sync(transfer: Steps[T], client: httpx.Client, redact: Redactor) -> T:
     run = _Run(transfer)
     try:
         with guarded(redact):
@@ -102,7 +106,7 @@ def run_sync(transfer: Transfer, client: httpx.Client, redact: Redactor) -> Usag
             response.close()
 
 
-async def run_async(transfer: Transfer, client: httpx.AsyncClient, redact: Redactor) -> UsageReport:
+async def run_async(transfer: Steps[T], client: httpx.AsyncClient, redact: Redactor) -> T:
     run = _Run(transfer)
     try:
         with guarded(redact):

@@ -217,6 +217,11 @@ def transfer(job: Job) -> Transfer:
         raise
 
 
+def flow(job: Job, steps: Flow[T]) -> Generator[Operation, Any, T]:
+    """A provider flow on its own (listing, creating, polling: no download), within the call's deadline."""
+    return (yield from run_flow(job, steps, time.monotonic() + job.deadline))
+
+
 def run_flow(job: Job, flow: Flow[T], expires: float) -> Generator[Operation, Any, T]:
     """Drive a provider's flow: each ApiRequest is sent with retries, limits and error mapping; Wait sleeps.
 

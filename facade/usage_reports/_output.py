@@ -98,3 +98,15 @@ def print_table(records: list[dict[str, Any]], stream: IO[str]) -> None:
             for i, (cell, width) in enumerate(zip(row, widths, strict=True))
         ]
         print("  ".join(cells).rstrip(), file=stream)
+
+
+def print_rows(rows: list[dict[str, object]], columns: tuple[str, ...], stream: IO[str]) -> None:
+    """A plain table of ``columns`` (all keys of the first row when none are named)."""
+    names = columns or tuple(rows[0]) if rows else columns
+    table = [tuple(name.upper() for name in names)]
+    table += [tuple("-" if row.get(name) is None else str(row.get(name)) for name in names) for row in rows]
+    if not names:
+        return
+    widths = [max(len(line[i]) for line in table) for i in range(len(names))]
+    for line in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip(), file=stream)

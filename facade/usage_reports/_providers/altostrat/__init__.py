@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
-from ..._contract import Adapter, ConfigKey, VendorProvider
+from ..._contract import Adapter, ConfigKey, Expansion, ReportRequest, VendorProvider
 from ..._exceptions import InvalidRequest
+from ..._periods import Period
 from ._model import Altostrat, AltostratUsagePdf
 
 if TYPE_CHECKING:
@@ -43,14 +44,16 @@ class AltostratProvider(VendorProvider[AltostratUsagePdf, Altostrat]):
             "--workspace-id", required=True, metavar="ID", help="the workspace, e.g. ws_a1b2c3d4e5f6g7h8"
         )
 
-    def request_from_arguments(self, args: argparse.Namespace) -> AltostratUsagePdf:
+    def request_from_arguments(self, args: argparse.Namespace, period: Period | None) -> AltostratUsagePdf:
         return AltostratUsagePdf(args.workspace_id)
 
-    def request_from_config(self, fields: Mapping[str, object], where: str) -> AltostratUsagePdf:
+    def request_from_config(
+        self, fields: Mapping[str, object], where: str, period: Period | None
+    ) -> list[ReportRequest | Expansion]:
         workspace_id = fields["workspace_id"]
         if not isinstance(workspace_id, str):
             raise InvalidRequest(f"{where}.workspace_id: expected a string, got {type(workspace_id).__name__}")
-        return AltostratUsagePdf(workspace_id=workspace_id)
+        return [AltostratUsagePdf(workspace_id=workspace_id)]
 
     def simulator(self) -> SimulatedVendor:
         from ._simulator import simulator

@@ -23,8 +23,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from typing import Final, Literal
+from typing import Final
 
 import attrs
 import httpx
@@ -56,7 +55,7 @@ from ..._contract import ApiRequest, Flow, Wait
 from ..._exceptions import PermissionDenied, ReportJobFailed, ReportWaitExceeded, UnexpectedResponse
 from ..._periods import Period
 from .._http import make_request
-from ._model import EdgeImpulse, EdgeImpulseUsageReport
+from ._model import EdgeImpulse, EdgeImpulseUsageReport, ReportInfo, ReportStatus, Tenant
 
 PROVIDER: Final = "edge_impulse"
 #: Items asked for per page of a listing.
@@ -64,28 +63,6 @@ PAGE_SIZE: Final = 100
 #: The longest pause between two polls of a pending report.
 MAX_POLL_INTERVAL: Final = 30.0
 _POLL_GROWTH: Final = 1.5
-
-ReportStatus = Literal["pending", "failed", "finished"]
-
-
-@attrs.frozen
-class Tenant:
-    """An inner organization of a white label."""
-
-    id: int
-    name: str
-    created: datetime
-
-
-@attrs.frozen
-class ReportInfo:
-    """One usage report of a tenant, as the listing shows it."""
-
-    id: int
-    job_id: int
-    created: datetime
-    period: Period
-    status: ReportStatus
 
 
 def _status(report: Report) -> ReportStatus:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar, Final
+from datetime import datetime
+from typing import ClassVar, Final, Literal
 
 import attrs
 
@@ -125,3 +126,26 @@ class EdgeImpulse:
                 f"edge_impulse: no credential configured; set {self.ENV_API_KEY} (or {self.ENV_JWT}), "
                 "or pass EdgeImpulse(api_key=...)",
             )
+
+
+ReportStatus = Literal["pending", "failed", "finished"]
+
+
+@attrs.frozen
+class Tenant:
+    """An inner organization of a white label."""
+
+    id: int
+    name: str
+    created: datetime
+
+
+@attrs.frozen
+class ReportInfo:
+    """One usage report of a tenant, as the listing shows it."""
+
+    id: int
+    job_id: int
+    created: datetime
+    period: Period
+    status: ReportStatus

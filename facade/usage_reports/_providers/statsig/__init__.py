@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, ClassVar
 import attrs
 
 from ..._cliargs import timestamp
-from ..._contract import Adapter, ConfigKey, RateLimits, VendorProvider
-from ..._periods import parse_timestamp
+from ..._contract import Adapter, ConfigKey, Expansion, RateLimits, ReportRequest, VendorProvider
+from ..._exceptions import InvalidRequest
+from ..._periods import Period, parse_timestamp
 from ._model import STATSIG_API_VERSION, STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
 
 if TYPE_CHECKING:
@@ -29,11 +30,12 @@ class StatsigProvider(VendorProvider[StatsigUsageReport, Statsig]):
     command = "statsig"
     summary = "one Statsig project's usage billing report (CSV)"
     credential_variables = (Statsig.ENV_CONSOLE_API_KEY,)
+    takes_period = True
     config_keys: ClassVar[tuple[ConfigKey, ...]] = (
         ConfigKey(
-            "end", True, "end of the period, exclusive: a date (UTC midnight) or an offset datetime", "2026-11-01"
+            "end", False, "instead of a period: its end, exclusive (a date, UTC midnight, or offset datetime)", ""
         ),
-        ConfigKey("start", False, "start of the period (default: Statsig's)", "2026-10-01"),
+        ConfigKey("start", False, "instead of a period: its start (default: Statsig's)", ""),
     )
 
     def __init__(self) -> None:
@@ -47,23 +49,40 @@ class StatsigProvider(VendorProvider[StatsigUsageReport, Statsig]):
         return statsig.rate_limits, f"{statsig.base_url or ''}\n{statsig.console_api_key or ''}"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.description = (
-            "DATE is an ISO date (UTC midnight) or a datetime with an offset, e.g. 2026-11-01T00:00:00+01:00."
+        parser.add_argument(
+            "--end", type=timestamp, metavar="DATE", help="instead of --period: the end of the period (exclusive)"
         )
         parser.add_argument(
-            "--end", type=timestamp, required=True, metavar="DATE", help="end of the period (exclusive)"
+            "--start", type=timestamp, metavar="DATE", help="with --end: the start of the period (default: Statsig's)"
         )
-        parser.add_argument("--start", type=timestamp, metavar="DATE", help="start of the period (default: Statsig's)")
 
-    def request_from_arguments(self, args: argparse.Namespace) -> StatsigUsageReport:
+    def request_from_arguments(self, args: argparse.Namespace, period: Period | None) -> StatsigUsageReport:
+        if period is not None:
+            if args.end is not None or args.start is not None:
+                raise InvalidRequest("--period replaces --end and --start: give one or the other")
+            return StatsigUsageReport(period=period)
+        if args.end is None:
+            raise InvalidRequest("statsig needs --period (e.g. --period last-month) or --end DATE")
         return StatsigUsageReport(end=args.end, start=args.start)
 
-    def request_from_config(self, fields: Mapping[str, object], where: str) -> StatsigUsageReport:
-        start = fields.get("start")
-        return StatsigUsageReport(
-            end=parse_timestamp(fields["end"], f"{where}.end"),
-            start=None if start is None else parse_timestamp(start, f"{where}.start"),
-        )
+    def request_from_config(
+        self, fields: Mapping[str, object], where: str, period: Period | None
+    ) -> list[ReportRequest | Expansion]:
+        if "end" in fields or "start" in fields:
+            if "period" in fields:
+                raise InvalidRequest(f"{where}.period: give a period, or end (and start), not both")
+            if "end" not in fields:
+                raise InvalidRequest(f"{where}.end: missing (start needs an end)")
+            start = fields.get("start")
+            return [
+                StatsigUsageReport(
+                    end=parse_timestamp(fields["end"], f"{where}.end"),
+                    start=None if start is None else parse_timestamp(start, f"{where}.start"),
+                )
+            ]
+        if period is None:
+            raise InvalidRequest(f"{where}.period: missing; give the entry a period or end, or set [defaults] period")
+        return [StatsigUsageReport(period=period)]
 
     def simulator(self) -> SimulatedVendor:
         from ._simulator import simulator
