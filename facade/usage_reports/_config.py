@@ -208,7 +208,10 @@ def _entries(
     where = f"{source}: {label}"
     keys = {key.name: key for key in provider.config_keys}
     allowed = (
-        set(keys) | {"name", "credential_env"} | ({"credential_type"} if len(provider.credential_kinds) > 1 else set())
+        set(keys)
+        | {"name", "credential_env"}
+        | ({"credential_type"} if len(provider.credential_kinds) > 1 else set())
+        | ({"period"} if provider.takes_period else set())
     )
     problems: list[str] = []
     for given in fields:
