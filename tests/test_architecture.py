@@ -27,8 +27,10 @@ def test_generic_modules_name_no_vendor() -> None:
 
 def test_the_vendor_name_check_would_see_a_vendor_named_in_a_generic_module() -> None:
     assert VENDOR_NAMES.search("from ._providers.statsig import Statsig")
-    assert VENDOR_NAMES.search("Edge Impulse") and VENDOR_NAMES.search("edge_impulse")
-    assert not VENDOR_PLACES.match("_engine.py") and VENDOR_PLACES.match("_providers/statsig/_model.py")
+    assert VENDOR_NAMES.search("Edge Impulse")
+    assert VENDOR_NAMES.search("edge_impulse")
+    assert not VENDOR_PLACES.match("_engine.py")
+    assert VENDOR_PLACES.match("_providers/statsig/_model.py")
 
 
 def _module_name(relative: str) -> str:
@@ -94,7 +96,8 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_circle_between_the_package_modules() -> None:
     graph = _graph()
-    assert "usage_reports._cli" in graph and "usage_reports._batch" in graph["usage_reports._cli"]
+    assert "usage_reports._cli" in graph
+    assert "usage_reports._batch" in graph["usage_reports._cli"]
     assert _cycles(graph) == []
 
 

@@ -30,7 +30,9 @@ def test_settings_may_be_given_by_position_or_by_provider_name(simulators: Vendo
 def test_the_same_provider_given_twice_or_an_unknown_keyword_is_refused() -> None:
     with pytest.raises(InvalidRequest, match="statsig settings given twice"):
         UsageReports(Statsig(), statsig=Statsig(), environ={})
-    with pytest.raises(InvalidRequest, match=r"unexpected keyword argument max_retry=: neither an option nor a provider"):
+    with pytest.raises(
+        InvalidRequest, match=r"unexpected keyword argument max_retry=: neither an option nor a provider"
+    ):
         UsageReports(max_retry=3, environ={})  # type: ignore[arg-type]
     with pytest.raises(InvalidRequest, match=r"statsig= takes Statsig\(...\) settings, not EdgeImpulse"):
         UsageReports(statsig=EdgeImpulse(), environ={})  # type: ignore[arg-type]

@@ -51,12 +51,14 @@ def test_defaults_give_every_periodic_entry_last_month_in_the_zone() -> None:
 
 def test_an_entrys_own_period_wins_over_defaults_and_over_the_command_line() -> None:
     config = parse_config_text(MONTHLY, "monthly.toml", period="2026-09", as_of=date(2026, 11, 2))
-    assert config.period is not None and config.period.label == "2026-09"
+    assert config.period is not None
+    assert config.period.label == "2026-09"
     pinned = config.entries[1].request
     assert isinstance(pinned, EdgeImpulseUsageReport)
     assert pinned.period == Period.month(2026, 6, "Europe/Berlin")
     statsig = config.entries[3].request
-    assert isinstance(statsig, StatsigUsageReport) and statsig.period == Period.month(2026, 9, "Europe/Berlin")
+    assert isinstance(statsig, StatsigUsageReport)
+    assert statsig.period == Period.month(2026, 9, "Europe/Berlin")
 
 
 def test_the_same_config_names_each_month_by_as_of_alone() -> None:
@@ -107,7 +109,9 @@ period = "2026-10"
 def test_a_periodic_entry_without_any_period_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"statsig\[1\] \(a\)\.period: missing; give the entry a period or end"):
         parse_config_text('[[statsig]]\nname = "a"\n', "c.toml")
-    with pytest.raises(ConfigError, match=r"edge_impulse\[1\]\.period: missing; give the entry a period or a report_id"):
+    with pytest.raises(
+        ConfigError, match=r"edge_impulse\[1\]\.period: missing; give the entry a period or a report_id"
+    ):
         parse_config_text("[[edge_impulse]]\norganization_id = 1\ninner_organization_id = 2\n", "c.toml")
 
 

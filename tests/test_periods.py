@@ -91,7 +91,7 @@ def test_unknown_time_zone_is_refused(zone: str) -> None:
 
 def test_period_must_be_aware_and_non_empty() -> None:
     with pytest.raises(InvalidRequest, match="with a time zone"):
-        Period(datetime(2026, 10, 1), datetime(2026, 11, 1, tzinfo=UTC))  # noqa: DTZ001 - the point of the test
+        Period(datetime(2026, 10, 1), datetime(2026, 11, 1, tzinfo=UTC))
     with pytest.raises(InvalidRequest, match="must be after start"):
         Period(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC))
 
