@@ -27,15 +27,13 @@ from spec_validation import assert_matches_spec
 from statsig_client.api.usage import get_console_v1_project_usage_billing_report as statsig_report
 from statsig_client.models import GetConsoleV1ProjectUsageBillingReportResponse401
 from statsig_client.types import File as StatsigFile
-from usage_reports._simulators import (
+from usage_reports.testing import (
     SANDBOX_ALTOSTRAT_TOKEN,
     SANDBOX_EDGE_IMPULSE_API_KEY,
     SANDBOX_EDGE_IMPULSE_JWT,
     SANDBOX_STATSIG_CONSOLE_KEY,
     Reply,
     VendorSimulators,
-    altostrat_pdf,
-    statsig_csv,
 )
 
 DAY_MS = 86_400_000
@@ -113,7 +111,7 @@ def test_altostrat_bearer_request_matches_spec_and_pdf_arrives_byte_exact(simula
     with _altostrat_client(simulators) as client:
         response = altostrat_usage_pdf.sync_detailed("ws_a1b2c3d4e5f6g7h8", client=client)
 
-    expected = altostrat_pdf("ws_a1b2c3d4e5f6g7h8")
+    expected = simulators.altostrat.report_bytes("ws_a1b2c3d4e5f6g7h8")
     assert response.status_code == 200
     assert isinstance(response.parsed, AltostratFile)
     assert response.parsed.payload.read() == expected
@@ -163,7 +161,7 @@ def test_statsig_console_key_request_matches_spec_and_csv_arrives_byte_exact(sim
 
     assert response.status_code == 200
     assert isinstance(response.parsed, StatsigFile)
-    assert response.parsed.payload.read() == statsig_csv(start, end)
+    assert response.parsed.payload.read() == simulators.statsig.report_bytes(start, end)
     (sent,) = simulators.requests_to("statsig")
     assert sent.header("STATSIG-API-KEY") == SANDBOX_STATSIG_CONSOLE_KEY
     assert_matches_spec(sent, "statsig")

@@ -16,7 +16,7 @@ from . import Altostrat, EdgeImpulse, Statsig
 from ._batch import BaseSettings
 from ._cli import EXIT_OK, Output, run_batch
 from ._config import parse_config_text
-from ._simulators import (
+from .testing import (
     SANDBOX_ALTOSTRAT_TOKEN,
     SANDBOX_EDGE_IMPULSE_API_KEY,
     SANDBOX_EDGE_IMPULSE_JWT,

@@ -1,0 +1,1 @@
+"""Altostrat: the workspace usage PDF."""

@@ -1,0 +1,1 @@
+"""Edge Impulse: the white-label usage-report API."""

@@ -1,0 +1,1 @@
+"""Statsig: the Console API usage-billing report."""
