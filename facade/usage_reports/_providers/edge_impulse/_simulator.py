@@ -80,7 +80,7 @@ _STORAGE_REPORT: Final = re.compile(rf"/reports/{_ID}-{_ID}-{_ID}\.csv")
 _INTEGER: Final = re.compile(r"-?[0-9]{1,18}")
 _BOOLEAN: Final = {"true": True, "false": False}
 _DATE_TIME: Final = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?([Zz]|[+-][0-9]{2}:[0-9]{2})?"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
 _ADMIN: Final = {"id": 1, "name": "Sandbox Admin", "username": "sandbox-admin"}
 _NOT_FOUND: Final = {"success": False, "error": "Not found"}
@@ -206,14 +206,18 @@ def _iso(moment: datetime) -> str:
 
 
 def parse_date_time(text: str) -> datetime | None:
-    """An RFC 3339 date-time (a naive one is taken as UTC; a leap second as :59); None when invalid."""
+    """An RFC 3339 date-time, offset required (a leap second reads as :59); None when invalid.
+
+    A naive time (what ``datetime.isoformat()`` gives without a zone) is no
+    RFC 3339 date-time: the real API would have to guess its zone, so it is refused.
+    """
     match = _DATE_TIME.fullmatch(text)
     if match is None:
         return None
     year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
     fraction, offset = match.group(7) or "", match.group(8)
     zone: timezone = UTC
-    if offset and offset not in "Zz":
+    if offset not in ("Z", "z"):
         hours, minutes = int(offset[1:3]), int(offset[4:6])
         if hours > 23 or minutes > 59:
             return None
@@ -493,7 +497,7 @@ class EdgeImpulseSimulator:
         period = [parse_date_time(params.get(name, [""])[0]) for name in ("startDate", "endDate")]
         start, end = period
         if start is None or end is None:
-            return _bad_request("startDate and endDate are required date-times")
+            return _bad_request("startDate and endDate are required RFC 3339 date-times with an offset")
         report = SimulatedReport(
             id=next(self._report_ids),
             job_id=next(self._job_ids),
