@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from usage_reports import EdgeImpulse, EdgeImpulseUsageReport, UsageReports
-from usage_reports._simulators import SANDBOX_EDGE_IMPULSE_API_KEY
+from usage_reports.testing import SANDBOX_EDGE_IMPULSE_API_KEY
 
 REPORT = EdgeImpulseUsageReport(organization_id=1, inner_organization_id=2, report_id=3)
 

@@ -20,7 +20,7 @@ from ._common import child_env
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from usage_reports._simulators import VendorSimulators
+    from usage_reports.testing import VendorSimulators
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks._simserver")
     parser.add_argument("--latency", type=float, default=0.0)

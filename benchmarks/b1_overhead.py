@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 import httpx
 from usage_reports import AsyncUsageReports, Statsig, StatsigUsageReport, UsageReports
-from usage_reports._simulators import SANDBOX_STATSIG_CONSOLE_KEY, statsig_csv
+from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY, StatsigSimulator
 
 from ._common import KIB, BenchmarkResult, Figure, Mode, Spread
 from ._simserver import SimulatorProcess
@@ -34,10 +34,11 @@ REPORT_PATH = "/console/v1/project/usage_billing/report"
 def _request_of_about(size: int) -> tuple[StatsigUsageReport, int]:
     """The Statsig request whose CSV is closest to ``size`` bytes, and that CSV's size."""
     best: tuple[int, int] | None = None
+    simulator = StatsigSimulator()
     for days in range(1, 60):
         request = StatsigUsageReport(start=END - timedelta(days=days), end=END)
         assert request.start_ms is not None
-        length = len(statsig_csv(request.start_ms, request.end_ms))
+        length = len(simulator.report_bytes(request.start_ms, request.end_ms))
         if best is None or abs(length - size) < abs(best[1] - size):
             best = (days, length)
     assert best is not None

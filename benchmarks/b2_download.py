@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from usage_reports._simulators import SANDBOX_EDGE_IMPULSE_API_KEY
+from usage_reports.testing import SANDBOX_EDGE_IMPULSE_API_KEY
 
 from ._common import GIB, MIB, BenchmarkResult, Figure, Mode, Spread, child_env
 from ._simserver import SimulatorProcess

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 import httpx
 from usage_reports import AsyncUsageReports, Statsig, StatsigUsageReport
-from usage_reports._simulators import SANDBOX_STATSIG_CONSOLE_KEY
+from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY
 
 from ._common import BenchmarkResult, Figure, Mode, Spread
 from ._simserver import SimulatorProcess

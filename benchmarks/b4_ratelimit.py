@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 import httpx
 from usage_reports import AsyncUsageReports, Statsig, StatsigUsageReport
-from usage_reports._simulators import SANDBOX_STATSIG_CONSOLE_KEY, RecordedRequest, VendorSimulators
+from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY, RecordedRequest, VendorSimulators
 
 from ._common import BenchmarkResult, Figure, Mode, Spread
 

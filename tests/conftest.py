@@ -9,16 +9,10 @@ import httpx
 import pytest
 from spec_validation import assert_matches_spec
 from spec_validation import spec_path as _spec_path
-from usage_reports._simulators import VendorSimulators
+from usage_reports.testing import STORAGE, VendorSimulators
 
 TESTS = Path(__file__).resolve().parent
 REPO_ROOT = TESTS.parent
-
-
-#: Which vendored spec each simulated API server answers for (storage is no vendor API).
-SPEC_OF_SERVER = {"edge_impulse": "edgeimpulse", "altostrat": "altostrat", "statsig": "statsig"}
-#: A request carrying none of these is a credential-free follow-up (a relative redirect), not an API call.
-API_CREDENTIALS = ("x-api-key", "x-jwt-token", "authorization", "statsig-api-key")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -29,13 +23,27 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def assert_every_api_request_matches_its_spec(sims: VendorSimulators) -> None:
+    """Each request to a vendor that carries one of its credentials must be one its vendored spec allows.
+
+    A request carrying none is a credential-free follow-up (a relative redirect), not an API call.
+    """
     for recorded in sims.requests:
-        spec = SPEC_OF_SERVER.get(recorded.server)
-        if spec is None:
+        if recorded.server == STORAGE:
             continue
-        if not any(recorded.header(name) for name in API_CREDENTIALS) and "jwt" not in recorded.cookies():
+        vendor = sims.vendor(recorded.server)
+        cookies = recorded.cookies()
+        if not any(recorded.header(name) for name in vendor.credential_headers) and not any(
+            name in cookies for name in vendor.credential_cookies
+        ):
             continue
-        assert_matches_spec(recorded, spec)
+        assert_matches_spec(recorded, vendor.spec)
+
+
+@pytest.fixture(params=["sync", "async"])
+def kind(request: pytest.FixtureRequest) -> str:
+    """Which client a facade test drives: each test taking it runs through UsageReports and AsyncUsageReports."""
+    value: str = request.param
+    return value
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Run the same facade call through UsageReports or AsyncUsageReports.
 
-Every behavioural test takes the ``client_kind`` fixture ("sync", "async")
+Every behavioural test takes the ``kind`` fixture of conftest.py ("sync", "async")
 and calls ``run(kind, settings, "fetch", request)``: one test body, both twins.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from usage_reports import Altostrat, AsyncUsageReports, EdgeImpulse, Statsig, UsageReport, UsageReports
-from usage_reports._simulators import (
+from usage_reports.testing import (
     SANDBOX_ALTOSTRAT_TOKEN,
     SANDBOX_EDGE_IMPULSE_API_KEY,
     SANDBOX_STATSIG_CONSOLE_KEY,

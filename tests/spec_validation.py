@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlsplit
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from openapi_spec_validator.readers import read_from_filename
-from usage_reports._simulators import RecordedRequest
+from usage_reports.testing import RecordedRequest
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
@@ -49,9 +49,19 @@ def _checkable(requirements: list[dict[str, Any]], schemes: Mapping[str, Mapping
     return kept
 
 
-def loopback_spec_dict(name: str) -> dict[str, Any]:
+def _document(source: str | Path) -> Path:
+    """A vendored spec by name (``"statsig"``), or any OpenAPI document by path."""
+    return source if isinstance(source, Path) else spec_path(source)
+
+
+def _label(source: str | Path) -> str:
+    return f"specs/{source}.yaml" if isinstance(source, str) else str(source)
+
+
+def loopback_spec_dict(source: str | Path) -> dict[str, Any]:
     """A copy of the spec whose server is its base path only, and whose security is all checkable."""
-    document, _ = read_from_filename(str(spec_path(name)))
+    name = str(source)
+    document, _ = read_from_filename(str(_document(source)))
     spec: dict[str, Any] = copy.deepcopy(dict(document))
     base_paths = {urlsplit(server["url"]).path.rstrip("/") or "/" for server in spec.get("servers", [{"url": "/"}])}
     if len(base_paths) != 1:
@@ -68,9 +78,9 @@ def loopback_spec_dict(name: str) -> dict[str, Any]:
 
 
 @functools.cache
-def loopback_spec(name: str) -> OpenAPI:
-    """The parsed (and cached) loopback copy of ``specs/{name}.yaml``."""
-    return OpenAPI.from_dict(loopback_spec_dict(name))
+def loopback_spec(source: str | Path) -> OpenAPI:
+    """The parsed (and cached) loopback copy of ``specs/{name}.yaml`` (or of the document at a path)."""
+    return OpenAPI.from_dict(loopback_spec_dict(source))
 
 
 @dataclass
@@ -98,12 +108,35 @@ def as_openapi_request(recorded: RecordedRequest) -> _Request:
     )
 
 
-def assert_matches_spec(recorded: RecordedRequest, spec_name: str) -> None:
+def assert_matches_spec(recorded: RecordedRequest, spec_name: str | Path) -> None:
     """Fail with every validation error when the request is not one the vendor's spec allows."""
     errors = list(loopback_spec(spec_name).iter_request_errors(as_openapi_request(recorded)))
     if errors:
         details = "\n".join(f"  - {type(error).__name__}: {_describe(error)}" for error in errors)
-        raise AssertionError(f"{recorded.method} {recorded.target} does not match specs/{spec_name}.yaml:\n{details}")
+        raise AssertionError(f"{recorded.method} {recorded.target} does not match {_label(spec_name)}:\n{details}")
+
+
+@dataclass
+class _Response:
+    """openapi-core's Response protocol over a status, headers and body."""
+
+    status_code: int
+    headers: Headers
+    data: bytes
+    content_type: str
+
+
+def assert_response_matches_spec(
+    recorded: RecordedRequest, status: int, headers: Mapping[str, str], body: bytes, spec_name: str | Path
+) -> None:
+    """Fail with every validation error when the answer to ``recorded`` is not one the spec documents."""
+    response = _Response(status, Headers(list(headers.items())), body, headers.get("content-type", ""))
+    errors = list(loopback_spec(spec_name).iter_response_errors(as_openapi_request(recorded), response))
+    if errors:
+        details = "\n".join(f"  - {type(error).__name__}: {_describe(error)}" for error in errors)
+        raise AssertionError(
+            f"the {status} answer to {recorded.method} {recorded.target} does not match {_label(spec_name)}:\n{details}"
+        )
 
 
 def _describe(error: BaseException) -> str:

@@ -14,14 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from usage_reports._simulators import (
+from usage_reports.testing import (
     SANDBOX_ALTOSTRAT_TOKEN,
     SANDBOX_EDGE_IMPULSE_API_KEY,
     SANDBOX_STATSIG_CONSOLE_KEY,
     Reply,
     VendorSimulators,
-    altostrat_pdf,
-    statsig_csv,
 )
 
 pytestmark = pytest.mark.slow
@@ -100,12 +98,14 @@ def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 # --- single reports ------------------------------------------------------------------------
 
 
-def test_statsig_saves_the_suggested_file_and_prints_path_size_and_sha256(run: Run, tmp_path: Path) -> None:
+def test_statsig_saves_the_suggested_file_and_prints_path_size_and_sha256(
+    run: Run, tmp_path: Path, simulators: VendorSimulators
+) -> None:
     result = run("statsig", "--start", "2026-10-01", "--end", "2026-11-01")
 
     assert result.returncode == 0, result.stderr
     saved = tmp_path / OCTOBER_FILE
-    assert saved.read_bytes() == statsig_csv(*OCTOBER_MS)
+    assert saved.read_bytes() == simulators.statsig.report_bytes(*OCTOBER_MS)
     assert OCTOBER_FILE in result.stdout
     assert str(saved.stat().st_size) in result.stdout
     assert _sha256(saved) in result.stdout
@@ -134,16 +134,21 @@ def test_edge_impulse_follows_the_redirect_to_storage_into_the_output_path(
     assert [r.server for r in simulators.requests] == ["edge_impulse", "storage"]
 
 
-def test_altostrat_output_into_a_folder_uses_the_suggested_name(run: Run, tmp_path: Path) -> None:
+def test_altostrat_output_into_a_folder_uses_the_suggested_name(
+    run: Run, tmp_path: Path, simulators: VendorSimulators
+) -> None:
     (tmp_path / "reports").mkdir()
 
     result = run("altostrat", "--workspace-id", WORKSPACE, "-o", "reports")
 
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "reports" / f"altostrat-usage-{WORKSPACE}.pdf").read_bytes() == altostrat_pdf(WORKSPACE)
+    saved = tmp_path / "reports" / f"altostrat-usage-{WORKSPACE}.pdf"
+    assert saved.read_bytes() == simulators.altostrat.report_bytes(WORKSPACE)
 
 
-def test_output_dash_writes_only_the_report_to_stdout(tmp_path: Path, vendor_env: dict[str, str]) -> None:
+def test_output_dash_writes_only_the_report_to_stdout(
+    tmp_path: Path, vendor_env: dict[str, str], simulators: VendorSimulators
+) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "usage_reports", "altostrat", "--workspace-id", WORKSPACE, "-o", "-"],
         cwd=tmp_path,
@@ -154,7 +159,7 @@ def test_output_dash_writes_only_the_report_to_stdout(tmp_path: Path, vendor_env
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == altostrat_pdf(WORKSPACE)
+    assert result.stdout == simulators.altostrat.report_bytes(WORKSPACE)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -172,7 +177,7 @@ def test_an_existing_file_is_kept_without_force_and_replaced_with_it(
 
     forced = run("statsig", "--start", "2026-10-01", "--end", "2026-11-01", "--force")
     assert forced.returncode == 0, forced.stderr
-    assert existing.read_bytes() == statsig_csv(*OCTOBER_MS)
+    assert existing.read_bytes() == simulators.statsig.report_bytes(*OCTOBER_MS)
 
 
 def test_json_prints_one_result_object_and_quiet_prints_nothing(run: Run, tmp_path: Path) -> None:

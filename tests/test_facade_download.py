@@ -16,16 +16,13 @@ from usage_reports import (
     UnexpectedResponse,
     UsageReports,
 )
-from usage_reports._simulators import Reply, VendorSimulators
-
-KINDS = ["sync", "async"]
+from usage_reports.testing import Reply, VendorSimulators
 
 
 def files_in(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_download_writes_the_file_with_its_size_and_sha256(
     simulators: VendorSimulators, tmp_path: Path, kind: str
 ) -> None:
@@ -41,7 +38,6 @@ def test_download_writes_the_file_with_its_size_and_sha256(
     assert files_in(tmp_path) == ["report.csv"]
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_truncated_body_leaves_no_file_and_no_temporary_file(
     simulators: VendorSimulators, tmp_path: Path, kind: str
 ) -> None:
@@ -60,7 +56,6 @@ def test_truncated_body_leaves_no_file_and_no_temporary_file(
     assert files_in(tmp_path) == []
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_failure_keeps_an_existing_file_untouched_with_overwrite(
     simulators: VendorSimulators, tmp_path: Path, kind: str
 ) -> None:
@@ -73,7 +68,6 @@ def test_failure_keeps_an_existing_file_untouched_with_overwrite(
     assert files_in(tmp_path) == ["usage.pdf"]
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_overwrite_replaces_an_existing_file(simulators: VendorSimulators, tmp_path: Path, kind: str) -> None:
     target = tmp_path / "usage.pdf"
     target.write_bytes(b"old")
@@ -83,7 +77,6 @@ def test_overwrite_replaces_an_existing_file(simulators: VendorSimulators, tmp_p
     assert files_in(tmp_path) == ["usage.pdf"]
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_retry_after_a_partial_body_starts_the_file_over(
     simulators: VendorSimulators, tmp_path: Path, kind: str
 ) -> None:
@@ -96,7 +89,6 @@ def test_retry_after_a_partial_body_starts_the_file_over(
     assert target.read_bytes() == simulators.report_bytes(3)
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_server_error_after_retries_leaves_nothing(simulators: VendorSimulators, tmp_path: Path, kind: str) -> None:
     simulators.queue("storage", Reply(status=500), Reply(status=500))
     with pytest.raises(ServerError):

@@ -28,9 +28,8 @@ from usage_reports import (
     UsageReports,
     UsageReportsError,
 )
-from usage_reports._simulators import Reply, VendorSimulators
+from usage_reports.testing import Reply, VendorSimulators
 
-KINDS = ["sync", "async"]
 STATSIG = StatsigUsageReport(end=date(2026, 11, 1), start=date(2026, 10, 31))
 JSON = (("Content-Type", "application/json"),)
 
@@ -40,7 +39,6 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("usage_reports._retry.INITIAL_RETRY_DELAY", 0.01)
 
 
-@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     ("status", "error"),
     [
@@ -68,7 +66,6 @@ def test_error_class_is_chosen_by_status_code(
     assert "vendor says no" in str(info.value)
 
 
-@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     ("status", "body"),
     [
@@ -89,7 +86,6 @@ def test_malformed_error_bodies_never_escape_as_parsing_errors(
     assert info.value.status_code == status
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_edge_impulse_error_message_is_taken_from_its_json(simulators: VendorSimulators, kind: str) -> None:
     simulators.queue(
         "edge_impulse", Reply(status=403, headers=JSON, body=b'{"success": false, "error": "Not a white label admin"}')
@@ -98,7 +94,6 @@ def test_edge_impulse_error_message_is_taken_from_its_json(simulators: VendorSim
         run(kind, sandbox_settings(simulators), "fetch", EdgeImpulseUsageReport(1, 2, 3))
 
 
-@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
 def test_retryable_statuses_are_retried_until_success(simulators: VendorSimulators, kind: str, status: int) -> None:
     simulators.queue("altostrat", Reply(status=status), Reply(status=status))
@@ -108,7 +103,6 @@ def test_retryable_statuses_are_retried_until_success(simulators: VendorSimulato
     assert len(simulators.requests_to("altostrat")) == 3
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_retries_stop_after_max_retries_with_the_last_error(simulators: VendorSimulators, kind: str) -> None:
     simulators.queue("altostrat", *[Reply(status=503) for _ in range(5)])
     with pytest.raises(ServerError) as info:
@@ -117,7 +111,6 @@ def test_retries_stop_after_max_retries_with_the_last_error(simulators: VendorSi
     assert info.value.status_code == 503
 
 
-@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("status", [400, 401, 403, 404])
 def test_client_errors_are_not_retried(simulators: VendorSimulators, kind: str, status: int) -> None:
     simulators.queue("altostrat", *[Reply(status=status) for _ in range(3)])
@@ -135,7 +128,6 @@ def test_default_is_two_retries(simulators: VendorSimulators) -> None:
     assert len(simulators.requests_to("altostrat")) == 3
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_retry_after_seconds_is_honoured(simulators: VendorSimulators, kind: str) -> None:
     simulators.queue("statsig", Reply(status=429, headers=(("Retry-After", "0.6"),)))
     started = time.monotonic()
@@ -144,7 +136,6 @@ def test_retry_after_seconds_is_honoured(simulators: VendorSimulators, kind: str
     assert len(simulators.requests_to("statsig")) == 2
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_retry_after_http_date_is_honoured(simulators: VendorSimulators, kind: str) -> None:
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
     simulators.queue("statsig", Reply(status=503, headers=(("Retry-After", when),)))
@@ -154,7 +145,6 @@ def test_retry_after_http_date_is_honoured(simulators: VendorSimulators, kind: s
     assert len(simulators.requests_to("statsig")) == 2
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_retry_after_beyond_sixty_seconds_raises_rate_limited_at_once(simulators: VendorSimulators, kind: str) -> None:
     simulators.queue("statsig", Reply(status=429, headers=(("Retry-After", "120"),)))
     started = time.monotonic()
@@ -165,7 +155,6 @@ def test_retry_after_beyond_sixty_seconds_raises_rate_limited_at_once(simulators
     assert len(simulators.requests_to("statsig")) == 1
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_dropped_connection_is_retried(simulators: VendorSimulators, kind: str) -> None:
     simulators.queue("altostrat", Reply(drop_connection=True))
     report = run(kind, sandbox_settings(simulators, max_retries=1), "fetch", AltostratUsagePdf("ws_a1"))
@@ -173,7 +162,6 @@ def test_dropped_connection_is_retried(simulators: VendorSimulators, kind: str) 
     assert len(simulators.requests_to("altostrat")) == 2
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_refused_connection_is_connection_failed_with_cause(kind: str) -> None:
     with VendorSimulators() as sim:
         kwargs = sandbox_settings(sim, max_retries=1)
@@ -183,7 +171,6 @@ def test_refused_connection_is_connection_failed_with_cause(kind: str) -> None:
     assert isinstance(info.value.__cause__, httpx.TransportError)
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_read_timeout_is_retried_then_raised_as_timeout(simulators: VendorSimulators, kind: str) -> None:
     simulators.queue("altostrat", Reply(delay=1.0), Reply(delay=1.0))
     with pytest.raises(Timeout) as info:
@@ -192,7 +179,6 @@ def test_read_timeout_is_retried_then_raised_as_timeout(simulators: VendorSimula
     assert len(simulators.requests_to("altostrat")) == 2
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_truncated_body_is_retried_and_then_reported(simulators: VendorSimulators, kind: str) -> None:
     short = Reply(
         status=200, headers=(("Content-Type", "application/pdf"),), body=b"%PDF-1.7 short", declared_length=1000

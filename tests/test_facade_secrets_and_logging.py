@@ -18,7 +18,7 @@ from usage_reports import (
     UsageReports,
 )
 from usage_reports._redact import Redactor
-from usage_reports._simulators import (
+from usage_reports.testing import (
     SANDBOX_ALTOSTRAT_TOKEN,
     SANDBOX_EDGE_IMPULSE_API_KEY,
     SANDBOX_STATSIG_CONSOLE_KEY,
@@ -26,7 +26,6 @@ from usage_reports._simulators import (
     VendorSimulators,
 )
 
-KINDS = ["sync", "async"]
 SECRETS = (SANDBOX_EDGE_IMPULSE_API_KEY, SANDBOX_ALTOSTRAT_TOKEN, SANDBOX_STATSIG_CONSOLE_KEY)
 
 
@@ -45,7 +44,6 @@ def test_settings_and_client_reprs_hide_credentials() -> None:
     assert "'***'" in texts[0]
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_key_echoed_in_statsig_401_is_redacted_everywhere(simulators: VendorSimulators, kind: str) -> None:
     wrong = "console-my-real-secret-key"
     kwargs = sandbox_settings(simulators, statsig=Statsig(console_api_key=wrong, base_url=simulators.statsig_url))
@@ -57,7 +55,6 @@ def test_key_echoed_in_statsig_401_is_redacted_everywhere(simulators: VendorSimu
         assert wrong not in text
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_key_of_a_per_call_settings_override_is_redacted_too(simulators: VendorSimulators, kind: str) -> None:
     wrong = "console-per-call-secret"
     with pytest.raises(AuthenticationError) as info:
@@ -71,7 +68,6 @@ def test_key_of_a_per_call_settings_override_is_redacted_too(simulators: VendorS
     assert wrong not in str(info.value)
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_debug_logs_of_a_redirected_download_hold_no_secret_and_no_signed_url(
     simulators: VendorSimulators, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:

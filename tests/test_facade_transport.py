@@ -16,7 +16,7 @@ from usage_reports import (
     StatsigUsageReport,
     UnexpectedResponse,
 )
-from usage_reports._simulators import (
+from usage_reports.testing import (
     SANDBOX_ALTOSTRAT_TOKEN,
     SANDBOX_EDGE_IMPULSE_API_KEY,
     SANDBOX_EDGE_IMPULSE_JWT,
@@ -25,7 +25,6 @@ from usage_reports._simulators import (
     VendorSimulators,
 )
 
-KINDS = ["sync", "async"]
 CREDENTIAL_HEADERS = ("x-api-key", "x-jwt-token", "authorization", "statsig-api-key", "cookie")
 SECRETS = (SANDBOX_EDGE_IMPULSE_API_KEY, SANDBOX_EDGE_IMPULSE_JWT, SANDBOX_ALTOSTRAT_TOKEN, SANDBOX_STATSIG_CONSOLE_KEY)
 
@@ -39,7 +38,6 @@ def assert_credential_free(sim: VendorSimulators, server: str) -> None:
         assert not any(secret in value for _, value in hop.headers for secret in SECRETS)
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_edge_impulse_follows_the_302_to_another_host_without_credentials(
     simulators: VendorSimulators, kind: str
 ) -> None:
@@ -54,7 +52,6 @@ def test_edge_impulse_follows_the_302_to_another_host_without_credentials(
     assert simulators.requests_to("storage")[0].host.startswith("localhost:")
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_edge_impulse_jwt_is_sent_as_header_and_not_forwarded(simulators: VendorSimulators, kind: str) -> None:
     settings = sandbox_settings(
         simulators, edge_impulse=EdgeImpulse(jwt=SANDBOX_EDGE_IMPULSE_JWT, base_url=simulators.edge_impulse_url)
@@ -65,7 +62,6 @@ def test_edge_impulse_jwt_is_sent_as_header_and_not_forwarded(simulators: Vendor
     assert_credential_free(simulators, "storage")
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_relative_location_is_fetched_without_credentials_even_on_the_same_host(
     simulators: VendorSimulators, kind: str
 ) -> None:
@@ -83,7 +79,6 @@ def test_relative_location_is_fetched_without_credentials_even_on_the_same_host(
     assert second.header("cookie") is None
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_up_to_five_further_redirects_are_followed_credential_free(simulators: VendorSimulators, kind: str) -> None:
     hop = simulators.storage_url + "/hop"
     simulators.queue("storage", *[Reply(status=307, headers=(("Location", hop),)) for _ in range(5)])
@@ -94,7 +89,6 @@ def test_up_to_five_further_redirects_are_followed_credential_free(simulators: V
     assert_credential_free(simulators, "storage")
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_a_sixth_further_redirect_is_refused(simulators: VendorSimulators, kind: str) -> None:
     hop = simulators.storage_url + "/hop"
     simulators.queue("edge_impulse", Reply(status=302, headers=(("Location", hop),)))
@@ -104,7 +98,6 @@ def test_a_sixth_further_redirect_is_refused(simulators: VendorSimulators, kind:
     assert len(simulators.requests_to("storage")) == 6
 
 
-@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     "location", ["http://storage.example.com/r.csv?sig=1", "ftp://127.0.0.1/r.csv", "file:///etc/passwd"]
 )
@@ -136,13 +129,11 @@ def test_https_to_http_downgrade_is_refused_even_to_loopback() -> None:
     assert following.request.headers.get("x-api-key") is None
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_a_200_straight_from_edge_impulse_is_accepted(simulators: VendorSimulators, kind: str) -> None:
     simulators.queue("edge_impulse", Reply(status=200, headers=(("Content-Type", "text/csv"),), body=b"direct\n"))
     assert run(kind, sandbox_settings(simulators), "fetch", EdgeImpulseUsageReport(1, 2, 3)).content == b"direct\n"
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_statsig_sends_key_and_api_version_and_returns_csv_bytes_exactly(
     simulators: VendorSimulators, kind: str
 ) -> None:
@@ -159,7 +150,6 @@ def test_statsig_sends_key_and_api_version_and_returns_csv_bytes_exactly(
     assert_matches_spec(sent, "statsig")
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_statsig_json_link_variant_is_followed_without_the_key(kind: str) -> None:
     with VendorSimulators(statsig_json_variant=True) as sim:
         report = run(
@@ -170,7 +160,6 @@ def test_statsig_json_link_variant_is_followed_without_the_key(kind: str) -> Non
         assert_credential_free(sim, "storage")
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_statsig_json_without_a_link_is_an_unexpected_response(simulators: VendorSimulators, kind: str) -> None:
     simulators.queue(
         "statsig", Reply(status=200, headers=(("Content-Type", "application/json"),), body=b'{"data": []}')
@@ -179,7 +168,6 @@ def test_statsig_json_without_a_link_is_an_unexpected_response(simulators: Vendo
         run(kind, sandbox_settings(simulators), "fetch", StatsigUsageReport(end=date(2026, 11, 1)))
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_altostrat_pdf_bytes_come_back_exactly_with_the_bearer_token(simulators: VendorSimulators, kind: str) -> None:
     report = run(kind, sandbox_settings(simulators), "fetch", AltostratUsagePdf("ws_a1b2c3d4e5f6g7h8"))
     assert report.content is not None
@@ -190,7 +178,6 @@ def test_altostrat_pdf_bytes_come_back_exactly_with_the_bearer_token(simulators:
     assert_matches_spec(sent, "altostrat")
 
 
-@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     ("headers", "body", "hint"),
     [
@@ -207,14 +194,12 @@ def test_altostrat_answer_that_is_not_a_pdf_is_refused(
         run(kind, sandbox_settings(simulators), "fetch", AltostratUsagePdf("ws_a1"))
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_edge_impulse_html_page_instead_of_csv_is_refused(simulators: VendorSimulators, kind: str) -> None:
     simulators.queue("storage", Reply(status=200, headers=(("Content-Type", "text/html"),), body=b"<html></html>"))
     with pytest.raises(UnexpectedResponse, match="expected a CSV"):
         run(kind, sandbox_settings(simulators), "fetch", EdgeImpulseUsageReport(1, 2, 3))
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_gzip_encoded_report_is_decoded_and_its_length_checked_on_the_wire(
     simulators: VendorSimulators, kind: str
 ) -> None:

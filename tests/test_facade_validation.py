@@ -26,9 +26,7 @@ from usage_reports import (
     UsageReports,
     UsageReportsError,
 )
-from usage_reports._simulators import VendorSimulators
-
-KINDS = ["sync", "async"]
+from usage_reports.testing import VendorSimulators
 
 
 @pytest.mark.parametrize("value", [0, -1, True, False, 1.5, "3", None])
@@ -106,7 +104,6 @@ def test_statsig_dates_mean_utc_midnight_and_aware_datetimes_keep_their_instant(
     assert StatsigUsageReport(end=1_790_000_000_000).end_ms == 1_790_000_000_000
 
 
-@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     ("provider", "request_obj", "env_var"),
     [
@@ -165,7 +162,6 @@ def test_environment_base_url_is_checked_when_its_provider_is_first_used(simulat
     assert [r.server for r in simulators.requests] == ["statsig"]
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_existing_destination_is_refused_before_any_request(
     simulators: VendorSimulators, tmp_path: Path, kind: str
 ) -> None:
@@ -177,7 +173,6 @@ def test_existing_destination_is_refused_before_any_request(
     assert simulators.requests == []
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_missing_destination_folder_is_refused_before_any_request(
     simulators: VendorSimulators, tmp_path: Path, kind: str
 ) -> None:

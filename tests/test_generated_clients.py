@@ -15,15 +15,13 @@ from types import ModuleType
 import httpx
 import pytest
 from spec_validation import assert_matches_spec
-from usage_reports._simulators import (
+from usage_reports.testing import (
     SANDBOX_ALTOSTRAT_TOKEN,
     SANDBOX_EDGE_IMPULSE_API_KEY,
     SANDBOX_EDGE_IMPULSE_JWT,
     SANDBOX_STATSIG_CONSOLE_KEY,
     Reply,
     VendorSimulators,
-    altostrat_pdf,
-    statsig_csv,
 )
 from usage_reports_clients import altostrat as altostrat_client
 from usage_reports_clients import edgeimpulse as edgeimpulse_client
@@ -114,7 +112,7 @@ def test_altostrat_bearer_request_matches_spec_and_pdf_arrives_byte_exact(simula
     with _altostrat_client(simulators) as client:
         response = altostrat_usage_pdf.sync_detailed("ws_a1b2c3d4e5f6g7h8", client=client)
 
-    expected = altostrat_pdf("ws_a1b2c3d4e5f6g7h8")
+    expected = simulators.altostrat.report_bytes("ws_a1b2c3d4e5f6g7h8")
     assert response.status_code == 200
     assert isinstance(response.parsed, AltostratFile)
     assert response.parsed.payload.read() == expected
@@ -164,7 +162,7 @@ def test_statsig_console_key_request_matches_spec_and_csv_arrives_byte_exact(sim
 
     assert response.status_code == 200
     assert isinstance(response.parsed, StatsigFile)
-    assert response.parsed.payload.read() == statsig_csv(start, end)
+    assert response.parsed.payload.read() == simulators.statsig.report_bytes(start, end)
     (sent,) = simulators.requests_to("statsig")
     assert sent.header("STATSIG-API-KEY") == SANDBOX_STATSIG_CONSOLE_KEY
     assert_matches_spec(sent, "statsig")

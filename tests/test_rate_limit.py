@@ -13,7 +13,7 @@ import pytest
 from facade_runner import sandbox_settings
 from usage_reports import AsyncUsageReports, Statsig, StatsigUsageReport, UsageReports
 from usage_reports._ratelimit import WINDOW_MARGIN, RateLimiter, Slot
-from usage_reports._simulators import SANDBOX_STATSIG_CONSOLE_KEY, VendorSimulators
+from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY, VendorSimulators
 
 
 class FakeClock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from spec_validation import assert_matches_spec, loopback_spec_dict
-from usage_reports._simulators import RecordedRequest
+from usage_reports.testing import RecordedRequest
 
 EI_DOWNLOAD = "/v1/api/organizations/1/whitelabel/organizations/2/usage/reports/3/download"
 STATSIG_REPORT = "/console/v1/project/usage_billing/report"
