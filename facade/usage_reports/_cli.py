@@ -44,6 +44,8 @@ from . import (
 from ._batch import DEFAULT_CONCURRENCY, MANIFEST_NAME, BaseSettings, Batch, exit_code_of, plan
 from ._config import ConfigError, Entry, load_config, parse_timestamp
 from ._progress import Progress, human_size
+from ._redact import printable
+from ._signals import exit_status, stopping_on_signals
 
 PROG: Final = "usage-reports"
 EXIT_OK: Final = 0
@@ -89,7 +91,7 @@ class Output:
     def redact(self, text: str) -> str:
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, "[REDACTED]")
-        return " ".join(text.split())  # one line, whatever the message held
+        return printable(" ".join(text.split()))  # one line, and no terminal escape, whatever the message held
 
     def progress(self, total: int = 0) -> Progress:
         return Progress.for_stream(self.stderr, quiet=self.quiet or self.json, total=total)
@@ -476,10 +478,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.add_secrets(os.environ.get(name) for name in _CREDENTIAL_VARIABLES)
     handler: Callable[[argparse.Namespace, Output], int] = args.handler
     try:
-        return handler(args, out)
-    except KeyboardInterrupt:
-        out.error("interrupted")
-        return EXIT_INTERRUPTED
+        with stopping_on_signals():  # SIGTERM/SIGHUP/SIGINT unwind like Ctrl-C: downloads abort, no .part is left
+            return handler(args, out)
+    except KeyboardInterrupt as exc:  # _signals.Terminated too
+        out.error(str(exc) or "interrupted")
+        return exit_status(exc)
     except (ConfigError, UsageError, InvalidRequest, MissingCredentials) as exc:
         return out.fail(exc, EXIT_USAGE)
     except UsageReportsError as exc:
