@@ -132,7 +132,7 @@ def test_a_signed_url_in_a_storage_403_reason_and_body_is_redacted(fault: FaultS
 def test_terminal_escapes_a_server_writes_are_escaped_in_messages(fault: FaultServer, kind: str) -> None:
     body = json.dumps({"message": "\x1b[2J\x1b]0;owned\x07 bye\x9b31m \u202egnp.exe"}).encode()
     fault.script(reply(400, "Bad Request", headers=JSON, body=body))
-    with pytest.raises(UnexpectedResponse) as info:
+    with pytest.raises(UnexpectedResponse, match="HTTP 400") as info:
         run(kind, against(fault), "fetch", STATSIG)
     message = str(info.value)
     assert "\\x1b[2J\\x1b]0;owned\\x07 bye\\x9b31m \\u202egnp.exe" in message
@@ -279,23 +279,10 @@ def test_a_server_trickling_a_byte_at_a_time_is_stopped_by_the_deadline(
 def test_the_deadline_spans_retries_and_their_waits(fault: FaultServer, kind: str) -> None:
     fault.always(reply(503, "Busy", headers=(("Retry-After", "1"),)))
     started = time.monotonic()
-    with pytest.raises(ServerError):
+    with pytest.raises(ServerError, match="HTTP 503"):
         run(kind, against(fault, max_retries=20, deadline=2.0), "fetch", STATSIG)
     assert time.monotonic() - started < 2.0  # the last wait would pass the deadline: the last error is raised
     assert 1 <= len(fault.requests) <= 2  # not the 21 attempts max_retries allows
-
-
-def test_a_rate_limit_wait_past_the_deadline_is_a_timeout_at_once(simulators: VendorSimulators) -> None:
-    from usage_reports._simulators import SANDBOX_STATSIG_CONSOLE_KEY
-
-    statsig = Statsig(
-        console_api_key=SANDBOX_STATSIG_CONSOLE_KEY, base_url=simulators.statsig_url, rate_limits=((1, 3600.0),)
-    )
-    with UsageReports(**sandbox_settings(simulators, statsig=statsig, deadline=60.0)) as client:
-        client.fetch(STATSIG)
-        with pytest.raises(Timeout, match="deadline of 60 s leaves no time to wait for the rate limit"):
-            client.fetch(STATSIG)
-    assert len(simulators.requests_to("statsig")) == 1
 
 
 def test_the_default_deadline_is_thirty_minutes_and_nonsense_is_refused() -> None:
@@ -496,7 +483,7 @@ def test_signed_urls_never_show_in_a_traceback_with_its_locals(kind: str, failur
         else:
             sim.queue("storage", Reply(delay=2.0))
             overrides["timeout"] = 0.2
-        with pytest.raises(UsageReportsError) as info:
+        with pytest.raises(UsageReportsError, match=r"^(edge_impulse|statsig): ") as info:
             run(kind, sandbox_settings(sim, **overrides), "fetch", request_)
         signatures = [SIGNATURE] + [
             r.query.split("X-Amz-Signature=")[1].split("&")[0] for r in sim.requests_to("storage")
