@@ -71,27 +71,36 @@ def reply(
     return behave
 
 
+#: A trickle ends (the connection closes) after this long, so a client without a deadline fails instead of hanging.
+TRICKLE_FOR = 30.0
+
+
+def _trickle(connection: Connection, interval: float) -> None:
+    for _ in range(int(TRICKLE_FOR / interval)):
+        if connection.wait(interval):
+            return
+        connection.send(b"a")
+
+
 def trickle_headers(interval: float, *, status_line: bytes = b"HTTP/1.1 200 OK\r\n") -> Behaviour:
-    """A status line, then one byte of an endless header every ``interval`` seconds."""
+    """A status line, then one byte of a header every ``interval`` seconds (for TRICKLE_FOR seconds)."""
 
     def behave(connection: Connection) -> None:
         connection.send(status_line + b"X-Slow: ")
         connection.server.streaming.set()
-        while not connection.wait(interval):
-            connection.send(b"a")
+        _trickle(connection, interval)
 
     return behave
 
 
 def trickle_body(interval: float, *, headers: Iterable[tuple[str, str]] = (), length: int = 1_000_000) -> Behaviour:
-    """Headers promising ``length`` bytes at once, then the body one byte every ``interval`` seconds."""
+    """Headers promising ``length`` bytes at once, then the body one byte every ``interval`` (for TRICKLE_FOR s)."""
     fixed = (*headers, ("Content-Length", str(length)), ("Connection", "close"))
 
     def behave(connection: Connection) -> None:
         connection.send(head(200, "OK", fixed))
         connection.server.streaming.set()
-        while not connection.wait(interval):
-            connection.send(b"a")
+        _trickle(connection, interval)
 
     return behave
 
