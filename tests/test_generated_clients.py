@@ -46,7 +46,7 @@ NON_UTF8_CSV = (
 
 
 def _assert_not_utf8(data: bytes) -> None:
-    with pytest.raises(UnicodeDecodeError):
+    with pytest.raises(UnicodeDecodeError, match="can't decode byte"):
         data.decode("utf-8")
 
 
@@ -97,7 +97,7 @@ def test_edge_impulse_request_without_credential_gets_401_json(simulators: Vendo
         response = ei_download.sync_detailed(1, 2, 3, client=client)
     assert response.status_code == 401
     assert json.loads(response.content)["success"] is False
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=r"SecurityValidationError"):
         assert_matches_spec(simulators.requests_to("edge_impulse")[0], "edgeimpulse")
 
 
@@ -140,7 +140,7 @@ def test_altostrat_dot_segment_workspace_id_escapes_the_operation_path(simulator
     assert response.status_code == 404
     (sent,) = simulators.requests_to("altostrat")
     assert sent.path == "/organizations/usage.pdf"
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="PathNotFound"):
         assert_matches_spec(sent, "altostrat")
 
 

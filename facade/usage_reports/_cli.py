@@ -31,6 +31,7 @@ from ._output import PROG, Output, UsageError, print_rows
 from ._periods import PERIOD_HELP, Period
 from ._progress import human_size
 from ._providers import providers
+from ._signals import exit_status, stopping_on_signals
 from ._version import __version__
 
 EXIT_OK: Final = 0
@@ -318,10 +319,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.add_secrets(os.environ.get(name) for name in _credential_variables())
     handler: Callable[[argparse.Namespace, Output], int] = args.handler
     try:
-        return handler(args, out)
-    except KeyboardInterrupt:
-        out.error("interrupted")
-        return EXIT_INTERRUPTED
+        with stopping_on_signals():  # SIGTERM/SIGHUP/SIGINT unwind like Ctrl-C: downloads abort, no .part is left
+            return handler(args, out)
+    except KeyboardInterrupt as exc:  # _signals.Terminated too
+        out.error(str(exc) or "interrupted")
+        return exit_status(exc)
     except (ConfigError, UsageError, InvalidRequest, MissingCredentials) as exc:
         return out.fail(exc, EXIT_USAGE)
     except UsageReportsError as exc:

@@ -239,7 +239,7 @@ def run_flow(job: Job, flow: Flow[T], expires: float) -> Generator[Operation, An
             answer, error = None, None
             if isinstance(step, Wait):
                 if time.monotonic() + step.seconds >= expires:
-                    raise _deadline_passed(job, "waiting for the vendor").error
+                    raise _deadline_passed(job, "wait for the vendor", passed=False).error
                 yield Sleep(step.seconds)
                 continue
             try:
@@ -291,7 +291,7 @@ def _api_attempt(job: Job, step: ApiRequest, expires: float, attempt: int) -> Ge
     try:
         started = time.monotonic()
         send = Send(step.build(job.timeout), expires)
-        response: httpx.Response = yield from _io(job, send, step="send", hop="api", expires=expires)
+        response: httpx.Response = _scrubbed(job, (yield from _io(job, send, step="send", hop="api", expires=expires)))
         if slot is not None and limiter is not None:
             limiter.settle(slot)
         status = response.status_code
@@ -307,13 +307,12 @@ def _api_attempt(job: Job, step: ApiRequest, expires: float, attempt: int) -> Ge
             limiter.settle(slot)
 
 
-def _deadline_passed(job: Job, doing: str) -> _AttemptFailed:
+def _deadline_passed(job: Job, doing: str, *, passed: bool = True) -> _AttemptFailed:
+    """The Timeout for the deadline: it passed while ``doing``, or (``passed=False``) leaves no time for it."""
     provider = job.call.provider
+    what = f"passed {doing}" if passed else f"leaves no time to {doing}"
     return _AttemptFailed(
-        Timeout(
-            f"{provider}: the call's deadline of {job.deadline:g} s passed {doing} (deadline=)",
-            provider=provider,
-        ),
+        Timeout(f"{provider}: the call's deadline of {job.deadline:g} s {what} (deadline=)", provider=provider),
         retryable=False,
     )
 
@@ -327,7 +326,7 @@ def _take_slot(job: Job, limiter: RateLimiter, attempt: int, expires: float) -> 
         if time.monotonic() + wait >= expires:
             if slot is not None:
                 limiter.settle(slot)
-            raise _deadline_passed(job, "waiting for the rate limit")
+            raise _deadline_passed(job, "wait for the rate limit", passed=False)
         if slot is not None:
             _log(logging.DEBUG, job, "rate limit wait", attempt=attempt, wait=round(wait, 3))
         try:
@@ -494,7 +493,7 @@ def _hops(job: Job, attempt: int, slot: Slot | None, expires: float) -> Transfer
     while True:
         hop = "api" if from_api else "file"
         started = time.monotonic()
-        response: httpx.Response = yield from _io(job, send, step="send", hop=hop, expires=expires)
+        response: httpx.Response = _scrubbed(job, (yield from _io(job, send, step="send", hop=hop, expires=expires)))
         if slot is not None and job.limiter is not None:
             job.limiter.settle(slot)  # the vendor has seen the request by now
         status = response.status_code
@@ -528,6 +527,14 @@ def _hops(job: Job, attempt: int, slot: Slot | None, expires: float) -> Transfer
             return (yield from _receive(job, response, decision, attempt, hop, started, expires))
 
         raise (yield from _status_failure(job, response, hop, expires))
+
+
+def _scrubbed(job: Job, response: httpx.Response) -> httpx.Response:
+    """The response with its reason phrase quoted: it is server text, and it shows in the response's repr."""
+    raw = response.extensions.get("reason_phrase")
+    if isinstance(raw, bytes) and raw:
+        response.extensions["reason_phrase"] = job.redact.quote(raw, limit=200).encode("ascii", "backslashreplace")
+    return response
 
 
 def _unexpected(job: Job, response: httpx.Response, text: str) -> UnexpectedResponse:
@@ -564,7 +571,7 @@ def _status_failure(
         + (
             quote(message, limit=_MAX_MESSAGE)
             if message
-            else quote(response.reason_phrase or "no reason given", limit=80)
+            else quote(response.reason_phrase or "no reason given", limit=200)
         ),
         retry_after=retry_after,
         hop=hop,

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import IO, Any, Final
 
 from ._progress import Progress, human_size
-from ._redact import Redactor
+from ._redact import Redactor, printable
 
 PROG: Final = "usage-reports"
 
@@ -30,7 +30,7 @@ class Output:
         self._redactor = self._redactor.with_secrets(secrets)
 
     def redact(self, text: str) -> str:
-        return " ".join(self._redactor(text).split())  # one line, whatever the message held
+        return printable(" ".join(self._redactor(text).split()))  # one line, no terminal escape, whatever it held
 
     def progress(self, total: int = 0) -> Progress:
         return Progress.for_stream(self.stderr, quiet=self.quiet or self.json, total=total)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
-import tempfile
+import secrets
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 from ._decode import BodyRefused
 from ._exceptions import InvalidRequest
 
+_TEMP_NAME_TRIES = 100
 _umask: int | None = None
 _umask_lock = threading.Lock()
 
@@ -163,7 +165,8 @@ class FileSink(Sink):
         super().__init__(on_progress)
         self.destination = destination
         self.overwrite = overwrite
-        self._file: tempfile._TemporaryFileWrapper[bytes] | None = None
+        self._file: io.BufferedRandom | None = None
+        self._temp: Path | None = None  # named before it exists: an interrupted open leaves nothing behind
 
     @property
     def path(self) -> Path | None:
@@ -171,17 +174,22 @@ class FileSink(Sink):
 
     @property
     def temp_path(self) -> Path | None:
-        return Path(self._file.name) if self._file is not None else None
+        return self._temp
 
-    def _open(self) -> tempfile._TemporaryFileWrapper[bytes]:
+    def _open(self) -> io.BufferedRandom:
         if self._file is None:
-            self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives until commit/abort
-                mode="w+b",
-                dir=self.destination.parent,
-                prefix=f".{self.destination.name}.",
-                suffix=".part",
-                delete=False,
-            )
+            for _ in range(_TEMP_NAME_TRIES):
+                self._temp = self.destination.parent / f".{self.destination.name}.{secrets.token_hex(6)}.part"
+                try:
+                    fd = os.open(self._temp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+                except FileExistsError:
+                    self._temp = None
+                    continue
+                self._file = os.fdopen(fd, "w+b")
+                break
+            else:
+                raise FileExistsError(f"no free temporary name beside {self.destination}")
+        assert self._file is not None
         return self._file
 
     def reset(self) -> None:
@@ -200,7 +208,8 @@ class FileSink(Sink):
         os.fsync(file.fileno())
         os.fchmod(file.fileno(), 0o666 & ~_current_umask())
         file.close()
-        temp = Path(file.name)
+        temp = self._temp
+        assert temp is not None
         if self.overwrite:
             os.replace(temp, self.destination)
         else:
@@ -220,16 +229,18 @@ class FileSink(Sink):
                 os.replace(temp, self.destination)
             else:
                 temp.unlink()
-        self._file = None
+        self._file = self._temp = None
         _fsync_folder(self.destination.parent)
 
     def abort(self) -> None:
         file, self._file = self._file, None
+        temp, self._temp = self._temp, None
         if file is not None:
             with contextlib.suppress(OSError):
                 file.close()
+        if temp is not None:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(file.name)
+                os.unlink(temp)
 
 
 def _fsync_folder(folder: Path) -> None:
