@@ -35,7 +35,7 @@ def test_the_same_provider_given_twice_or_an_unknown_keyword_is_refused() -> Non
     ):
         UsageReports(max_retry=3, environ={})  # type: ignore[arg-type]
     with pytest.raises(InvalidRequest, match=r"statsig= takes Statsig\(...\) settings, not EdgeImpulse"):
-        UsageReports(statsig=EdgeImpulse(), environ={})  # type: ignore[arg-type]
+        UsageReports(statsig=EdgeImpulse(), environ={})
 
 
 def test_both_edge_impulse_credential_variables_set_is_an_error_naming_both(simulators: VendorSimulators) -> None:
