@@ -39,6 +39,7 @@ from ._requests import ReportRequest
 from ._retry import is_retryable_status, parse_retry_after, retry_delay
 from ._settings import ProviderSettings
 from ._sinks import FileSink, MemorySink, Sink
+from ._storage import RemoteSink
 from ._urls import insecure_reason
 
 # --- the operations a driver carries out ---------------------------------------------
@@ -357,7 +358,7 @@ def _receive(
             ),
             retryable=False,
         )
-    if isinstance(sink, FileSink):  # memory needs no commit, and async would pay a thread hop for it
+    if isinstance(sink, FileSink | RemoteSink):  # memory needs no commit, and async would pay a thread hop for it
         yield Commit(sink)
     _log(
         logging.INFO,
@@ -379,6 +380,7 @@ def _receive(
         suggested_filename=request.suggested_filename,
         content=sink.content() if isinstance(sink, MemorySink) else None,
         path=sink.destination if isinstance(sink, FileSink) else None,
+        url=sink.url if isinstance(sink, RemoteSink) else None,
     )
 
 

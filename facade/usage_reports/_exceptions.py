@@ -11,8 +11,10 @@
     │   ├── ServerError                    5xx
     │   └── UnexpectedResponse             any other status, wrong media type,
     │                                      malformed or truncated body
-    └── ConnectionFailed                   no answer: DNS, refused, reset, TLS
-        └── Timeout
+    ├── ConnectionFailed                   no answer: DNS, refused, reset, TLS
+    │   └── Timeout
+    └── StorageError                       the destination's object store failed (unreachable,
+                                           refused an upload); nothing was written there
 
 Errors are chosen by status code, never by message text. Every message has
 been redacted: no credential, no signed URL, no query string. The original
@@ -31,6 +33,7 @@ __all__ = [
     "PermissionDenied",
     "RateLimited",
     "ServerError",
+    "StorageError",
     "Timeout",
     "UnexpectedResponse",
     "UsageReportsError",
@@ -105,3 +108,14 @@ class ConnectionFailed(UsageReportsError):
 
 class Timeout(ConnectionFailed):
     """The connect, read, write or pool timeout elapsed."""
+
+
+class StorageError(UsageReportsError):
+    """The object store of a destination failed: unreachable, refused, or an upload failed.
+
+    Nothing was written at ``url`` (an interrupted multipart upload was aborted).
+    """
+
+    def __init__(self, message: str, *, url: str) -> None:
+        self.url = url
+        super().__init__(message)
