@@ -82,8 +82,6 @@ def resolve(
         )
     if "?" in rest or "#" in rest:
         raise InvalidRequest(f"{what} {Redactor()(location)!r} has a query string or fragment; give a plain URL")
-    if "::" in location:
-        raise InvalidRequest(f"{what} {location!r}: chained fsspec URLs are not supported; give {_SUPPORTED}")
     if ALIASES.get(scheme, scheme) not in BACKENDS:
         raise InvalidRequest(f"{what} {location!r}: unsupported protocol {scheme!r}; give {_SUPPORTED}")
     if _CONTROL.search(location):
