@@ -65,6 +65,8 @@ class Faults:
     """Hold this UploadPart until ``release`` is set; ``part_held`` is set when it arrives."""
     part_held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
+    deny_head: bool = False
+    """Answer every HEAD with 403, as for a policy that allows s3:PutObject but no reads or listing."""
     aborted: threading.Event = field(default_factory=threading.Event)
     """Set when an AbortMultipartUpload has been answered."""
 
@@ -108,6 +110,9 @@ class S3Server:
             with self._lock:
                 self.requests.append(request)
                 faults = self.faults
+            if request.method == "HEAD" and faults.deny_head:
+                start_response("403 Forbidden", [("Content-Type", "application/xml")])
+                return [b""]
             part = request.part_number
             if part is not None and part == faults.hold_part:
                 faults.part_held.set()

@@ -150,6 +150,17 @@ def test_object_appearing_during_the_download_is_left_untouched(
     assert s3.multipart_uploads() == []
 
 
+def test_write_only_credentials_can_upload_and_still_never_replace(simulators: VendorSimulators, s3: S3) -> None:
+    """Without read rights the checks cannot see the bucket or the object; the conditional upload still decides."""
+    s3.faults.deny_head = True
+    run("sync", sandbox_settings(simulators), "download", EdgeImpulseUsageReport(1, 2, 3), s3.url("new.csv"))
+    assert s3.get("new.csv") == simulators.report_bytes(3)
+    s3.put("old.csv", b"last month's report")
+    with pytest.raises(InvalidRequest, match=r"'s3://usage-bucket/old\.csv' appeared during the download"):
+        run("sync", sandbox_settings(simulators), "download", EdgeImpulseUsageReport(1, 2, 3), s3.url("old.csv"))
+    assert s3.get("old.csv") == b"last month's report"
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_missing_bucket_is_refused_before_any_vendor_request(simulators: VendorSimulators, s3: S3, kind: str) -> None:
     with pytest.raises(

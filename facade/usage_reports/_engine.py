@@ -75,7 +75,7 @@ class Sleep:
 
 @attrs.frozen
 class Commit:
-    """Make the sink's bytes final (fsync and rename, for a file)."""
+    """Make the sink's bytes final (fsync and rename, for a file; upload, for an object store)."""
 
     sink: Sink
 

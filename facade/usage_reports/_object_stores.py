@@ -578,7 +578,9 @@ def _precondition_failed(exc: BaseException) -> bool:
 
 
 def _appeared(location: ObjectLocation) -> InvalidRequest:
-    return InvalidRequest(f"{location.url!r} appeared during the download; it was left untouched")
+    return InvalidRequest(
+        f"{location.url!r} appeared during the download (or could not be seen before it); it was left untouched"
+    )
 
 
 def _check_cancelled(location: ObjectLocation, cancelled: threading.Event) -> None:
