@@ -173,6 +173,12 @@ def test_missing_bucket_is_refused_before_any_vendor_request(simulators: VendorS
     assert vendor_requests(simulators) == 0
 
 
+def test_invalid_bucket_name_is_refused_before_any_vendor_request(simulators: VendorSimulators, s3: S3) -> None:
+    with pytest.raises(InvalidRequest, match=r"'s3://bad!bucket/r\.csv': 'bad!bucket' is not a valid bucket name$"):
+        run("sync", sandbox_settings(simulators), "download", EdgeImpulseUsageReport(1, 2, 3), "s3://bad!bucket/r.csv")
+    assert vendor_requests(simulators) == 0
+
+
 def test_missing_storage_credentials_are_reported_before_any_vendor_request(
     simulators: VendorSimulators, s3: S3, monkeypatch: pytest.MonkeyPatch
 ) -> None:

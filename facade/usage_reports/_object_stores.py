@@ -317,13 +317,12 @@ class S3Store:
             cause = exc.__cause__
             if isinstance(cause, FileNotFoundError):
                 raise InvalidRequest(f"{what} {location.url!r}: bucket {location.bucket!r} does not exist") from None
-            if isinstance(cause, PermissionError):
-                return  # may write without listing; the upload will say if it may not
-            if isinstance(cause, ValueError | OSError) and _named(cause, "ParamValidationError", "InvalidBucketName"):
+            if _named(exc, "ParamValidationError", "InvalidBucketName"):
                 raise InvalidRequest(
                     f"{what} {location.url!r}: {location.bucket!r} is not a valid bucket name"
                 ) from None
-            raise
+            if not isinstance(cause, PermissionError):  # 403: may write without listing; the upload will tell
+                raise
         if not overwrite and self.exists(location, lenient=True):
             raise InvalidRequest(f"{what} {location.url!r} already exists; pass overwrite=True to replace it")
 
