@@ -28,6 +28,7 @@ from ._providers import provider_for_request, provider_for_settings, provider_na
 from ._ratelimit import RateLimiter
 from ._redact import Redactor
 from ._sinks import FileSink, MemorySink, Sink, check_destination, fetch_size_cap
+from ._storage import ObjectLocation, RemoteSink, is_remote, resolve
 
 TimeoutTypes = float | httpx.Timeout | None
 T = TypeVar("T")
@@ -227,7 +228,13 @@ class _BaseUsageReports:
     ) -> tuple[Transfer, Redactor]:
         if not isinstance(overwrite, bool):
             raise InvalidRequest("overwrite must be True or False")
-        destination = check_destination(path, overwrite=overwrite)
+        target = resolve(path)
+        if isinstance(target, ObjectLocation):  # an object store: checked over the network, after the request
+            sink = RemoteSink(target, overwrite=overwrite, on_progress=on_progress)
+            work = self._transfer(request, sink, settings)
+            sink.check()
+            return work
+        destination = check_destination(target, overwrite=overwrite)
         return self._transfer(request, FileSink(destination, overwrite=overwrite, on_progress=on_progress), settings)
 
 
@@ -286,6 +293,7 @@ class UsageReports(_BaseUsageReports):
     ) -> UsageReport:
         """Stream the report to ``path`` atomically; an existing file is kept unless ``overwrite``.
 
+        ``path`` may be an object-store URL (``s3://bucket/key``, ``gs://``, ``az://``; see README).
         ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a retry starts over).
         """
         work, redact = self._download(request, path, overwrite, settings, on_progress)
@@ -364,9 +372,15 @@ class AsyncUsageReports(_BaseUsageReports):
     ) -> UsageReport:
         """Stream the report to ``path`` atomically; an existing file is kept unless ``overwrite``.
 
+        ``path`` may be an object-store URL (``s3://bucket/key``, ``gs://``, ``az://``; see README).
         ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a retry starts over).
         """
-        work, redact = self._download(request, path, overwrite, settings, on_progress)
+        if is_remote(path):  # checking the store is network I/O: not on the event loop
+            import asyncio  # loaded already by whoever awaits this; sync users never pay for it
+
+            work, redact = await asyncio.to_thread(self._download, request, path, overwrite, settings, on_progress)
+        else:
+            work, redact = self._download(request, path, overwrite, settings, on_progress)
         return await run_async(work, self._http, redact)
 
     async def run_flow(

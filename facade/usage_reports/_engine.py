@@ -694,6 +694,7 @@ def _receive(
         suggested_filename=request.suggested_filename,
         content=sink.content(),
         path=sink.path,
+        url=sink.url,
         details=dict(job.call.details),
     )
 

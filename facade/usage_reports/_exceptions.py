@@ -18,8 +18,9 @@
     │   └── Timeout                        a connect/read/write/pool timeout, or the
     │                                      call's total deadline
     └── StorageError                       the destination could not be written (disk
-                                           full, file size limit, I/O error); nothing
-                                           was left behind
+                                           full, file size limit, I/O error, an object
+                                           store refusing the upload); nothing was
+                                           left behind
 
 Errors are chosen by status code, never by message text. Every message has
 been redacted: no credential, no signed URL, no query string; text a server
@@ -164,13 +165,18 @@ class Timeout(ConnectionFailed):
 
 
 class StorageError(UsageReportsError):
-    """The report could not be written to its destination: disk full, file size limit, I/O error.
+    """The report could not be written to its destination: disk full, file size limit, I/O error, or an
+    object store that is unreachable or refused the upload.
 
-    The temporary file is gone and the destination untouched. ``filename`` is
-    the destination, ``errno`` the operating system's error number.
+    Nothing was left behind: the temporary file is gone, an interrupted multipart upload was aborted, the
+    destination is untouched. ``filename`` (a local destination) or ``url`` (an object store) says where,
+    ``errno`` is the operating system's error number when there is one.
     """
 
-    def __init__(self, message: str, *, filename: str | None = None, errno: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, filename: str | None = None, errno: int | None = None, url: str | None = None
+    ) -> None:
         self.filename = filename
         self.errno = errno
+        self.url = url
         super().__init__(message)

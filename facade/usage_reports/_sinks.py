@@ -100,6 +100,11 @@ class Sink:
         """Where the bytes were committed, for a sink that writes a local file; None otherwise."""
         return None
 
+    @property
+    def url(self) -> str | None:
+        """Where the bytes were committed, for a sink that writes to an object store; None otherwise."""
+        return None
+
 
 class MemorySink(Sink):
     """The body in memory, at most ``max_size`` bytes (None: no cap)."""
