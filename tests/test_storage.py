@@ -30,8 +30,8 @@ from usage_reports import (
 )
 from usage_reports import _storage as storage
 from usage_reports._object_stores import FsspecStore, ObjectLocation, redact_storage_text
-from usage_reports.testing import Reply, VendorSimulators
 from usage_reports._storage import RemoteSink
+from usage_reports.testing import Reply, VendorSimulators
 
 KINDS = ["sync", "async"]
 

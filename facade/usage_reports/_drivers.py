@@ -233,6 +233,9 @@ async def _commit_async(sink: Sink) -> None:
     try:
         await asyncio.shield(done)
     except asyncio.CancelledError:
+        if sink.abortable_commit:  # an upload: abort() stops it before its next part, and it cleans up itself
+            sink.abort()
+            raise
         while not done.done():
             try:
                 await asyncio.wait({done})

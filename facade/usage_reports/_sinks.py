@@ -57,6 +57,8 @@ class Sink:
 
     #: Whether the engine must yield Commit (a blocking step: fsync, rename, upload) before the report is final.
     needs_commit = False
+    #: abort() from another thread stops a commit under way (an upload): a cancelled caller need not wait for it.
+    abortable_commit = False
     #: The most bytes this sink takes (None: no cap); more raises BodyRefused.
     capacity: int | None = None
 

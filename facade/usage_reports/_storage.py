@@ -119,6 +119,7 @@ class RemoteSink(Sink):
     """
 
     needs_commit = True
+    abortable_commit = True
 
     def __init__(
         self, location: ObjectLocation, *, overwrite: bool, on_progress: ProgressCallback | None = None
