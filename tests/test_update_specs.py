@@ -31,7 +31,8 @@ from tools.spec_source import serialise
 REPO = Path(__file__).resolve().parent.parent
 STATSIG_PATH = "/console/v1/project/usage_billing/report"
 #: The vendor's whole published document (a public mirror), with its two stray control characters.
-EDGE_IMPULSE_UPSTREAM = Path(__file__).parent / "fixtures" / "upstream" / "edge-impulse-openapi.yml.gz"
+FIXTURES = Path(__file__).parent / "fixtures" / "upstream"
+EDGE_IMPULSE_UPSTREAM = FIXTURES / "edge-impulse-openapi.yml.gz"
 EDGE_IMPULSE_UPSTREAM_SHA256 = "a300e4286f6b6b57c586e5f0c9fb478ca43c3ada00d887cce04b5c4c41bb9035"
 EI_W = "/api/organizations/{organizationId}/whitelabel/organizations"
 EI_R = EI_W + "/{innerOrganizationId}/usage/reports"
@@ -103,6 +104,21 @@ def repo(tmp_path: Path) -> Path:
         shutil.copytree(REPO / folder, root / folder, ignore=ignore)
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     return root
+
+
+@pytest.fixture
+def seed_repo(repo: Path) -> Path:
+    """The repository copy as it was before the Edge Impulse lifecycle was vendored: the seed's download only."""
+    seed = (FIXTURES / "edgeimpulse-seed.yaml").read_bytes()
+    (repo / "specs" / "edgeimpulse.yaml").write_bytes(seed)
+    path = repo / "specs" / "provenance.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    entry = data["specs"]["edgeimpulse"]
+    entry["operations"] = [op for op in entry["operations"] if op.get("pinned")]
+    entry["sha256"] = hashlib.sha256(seed).hexdigest()
+    entry.pop("fetched", None)
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return repo
 
 
 def statsig_upstream() -> dict[str, Any]:
@@ -426,12 +442,12 @@ def test_reduction_keeps_components_reached_through_other_components() -> None:
 
 
 def test_real_edge_impulse_document_dry_run_repairs_stray_bytes_reports_additions_and_writes_nothing(
-    repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+    seed_repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = vendor.serve_bytes("/edge-impulse-openapi.yml", edge_impulse_upstream())
-    before = snapshot(repo)
+    before = snapshot(seed_repo)
 
-    code = spec_update.main(add_lifecycle("--dry-run", "--upstream", f"edgeimpulse={url}"), root=repo)
+    code = spec_update.main(add_lifecycle("--dry-run", "--upstream", f"edgeimpulse={url}"), root=seed_repo)
 
     out = capsys.readouterr().out
     assert code in (0, 1), out
@@ -444,22 +460,22 @@ def test_real_edge_impulse_document_dry_run_repairs_stray_bytes_reports_addition
         assert f"{operation_id} ({method.upper()} {path})" in out
         assert f"{method.upper()} {path}: operation added" in out
     assert "would update (dry run)" in out
-    assert snapshot(repo) == before
+    assert snapshot(seed_repo) == before
 
 
 def test_real_edge_impulse_document_is_vendored_with_the_url_fetched_and_each_operations_source(
-    repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+    seed_repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = vendor.serve_bytes("/mirror/edge-impulse-openapi.yml", edge_impulse_upstream())
-    committed = (repo / "specs" / "edgeimpulse.yaml").read_text(encoding="utf-8")
+    committed = (FIXTURES / "edgeimpulse-seed.yaml").read_text(encoding="utf-8")
     note = "edgeimpulse=public mirror api-evangelist/edge-impulse@a7b9ded9"
 
-    code = spec_update.main(add_lifecycle("--upstream", f"edgeimpulse={url}", "--upstream-note", note), root=repo)
+    code = spec_update.main(add_lifecycle("--upstream", f"edgeimpulse={url}", "--upstream-note", note), root=seed_repo)
 
     out = capsys.readouterr().out
     assert code in (0, 1), out
-    assert f"updated: sha256 {provenance(REPO, 'edgeimpulse')['sha256']}" in out
-    text = (repo / "specs" / "edgeimpulse.yaml").read_text(encoding="utf-8")
+    assert "updated: sha256 6df1c699832613deab5bad90c71606b97f1ae14dbffd617bc8aa0ead77acbe7d ->" in out
+    text = (seed_repo / "specs" / "edgeimpulse.yaml").read_text(encoding="utf-8")
     vendored = yaml.safe_load(text)
     assert {(m, p) for p, item in vendored["paths"].items() for m in item} == {
         *LIFECYCLE.values(),
@@ -470,7 +486,7 @@ def test_real_edge_impulse_document_is_vendored_with_the_url_fetched_and_each_op
     assert "\ufffd" not in text
     validate_document(vendored, "vendored")  # the extract is valid OpenAPI on its own
 
-    entry = provenance(repo, "edgeimpulse")
+    entry = provenance(seed_repo, "edgeimpulse")
     assert entry["sha256"] == hashlib.sha256(text.encode()).hexdigest()
     assert entry["upstream"]["url"] == "https://docs.edgeimpulse.com/.assets/openapi.yaml"  # the configured one
     assert "last_modified" not in entry["upstream"]
@@ -494,14 +510,14 @@ def test_real_edge_impulse_document_is_vendored_with_the_url_fetched_and_each_op
 
 
 def test_second_run_against_the_same_real_document_changes_nothing(
-    repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+    seed_repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = vendor.serve_bytes("/edge-impulse-openapi.yml", edge_impulse_upstream())
-    spec_update.main(add_lifecycle("--upstream", f"edgeimpulse={url}"), root=repo)
+    spec_update.main(add_lifecycle("--upstream", f"edgeimpulse={url}"), root=seed_repo)
     capsys.readouterr()
-    before = snapshot(repo)
+    before = snapshot(seed_repo)
 
-    code = spec_update.main(["edgeimpulse", "--upstream", f"edgeimpulse={url}", "--json"], root=repo)
+    code = spec_update.main(["edgeimpulse", "--upstream", f"edgeimpulse={url}", "--json"], root=seed_repo)
 
     payload = json.loads(capsys.readouterr().out)
     assert code == 0
@@ -509,27 +525,41 @@ def test_second_run_against_the_same_real_document_changes_nothing(
     assert payload["specs"][0]["status"] == "unchanged"
     assert payload["specs"][0]["changes"] == []
     assert len(payload["specs"][0]["repairs"]) == 2
-    assert snapshot(repo) == before
+    assert snapshot(seed_repo) == before
+
+
+def test_the_committed_edge_impulse_spec_is_exactly_what_the_real_document_gives(
+    repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """specs/edgeimpulse.yaml was made by this tool from this document: running it again changes no byte."""
+    url = vendor.serve_bytes("/edge-impulse-openapi.yml", edge_impulse_upstream())
+
+    code = spec_update.main(["edgeimpulse", "--dry-run", "--json", "--upstream", f"edgeimpulse={url}"], root=repo)
+
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["specs"][0]["status"] == "unchanged", payload
+    assert code == 0
+    assert provenance(repo, "edgeimpulse")["fetched"]["sha256"] == EDGE_IMPULSE_UPSTREAM_SHA256
 
 
 def test_a_refused_byte_inside_a_vendored_operation_fails_naming_where_and_writes_nothing(
-    repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+    seed_repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
 ) -> None:
     body = edge_impulse_upstream().replace(
         b"description: White label admin only API to get the list of all organizations.",
         b"description: White label admin only API to get the list of all \x1corganizations.",
     )
     url = vendor.serve_bytes("/edge-impulse-openapi.yml", body)
-    before = snapshot(repo)
+    before = snapshot(seed_repo)
 
-    code = spec_update.main(add_lifecycle("--upstream", f"edgeimpulse={url}"), root=repo)
+    code = spec_update.main(add_lifecycle("--upstream", f"edgeimpulse={url}"), root=seed_repo)
 
     err = capsys.readouterr().err
     assert code == 2
     assert "FAILED, specs/edgeimpulse.yaml left unchanged" in err
     assert "inside a vendored part" in err
     assert f"U+001C (INFORMATION SEPARATOR FOUR) -> U+FFFD in paths/{EI_W}/get/description" in err
-    assert snapshot(repo) == before
+    assert snapshot(seed_repo) == before
 
 
 def test_invalid_utf8_outside_the_vendored_operations_is_repaired_and_reported(
