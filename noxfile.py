@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 
 import nox
+import nox.command
 
 nox.needs_version = ">=2025.5.1"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -81,9 +82,19 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def update_specs(session: nox.Session) -> None:
-    """Pull specs from upstream, vendor them and report changes; fails on a breaking change (`-- statsig --json`)."""
+    """Pull specs from upstream, vendor them and report changes; fails on a breaking change (`-- statsig --json`).
+
+    nox's own exit status is the tool's (docs/MAINTAINING.md): 0 nothing breaking, 1 breaking, 2 fetch/parse
+    failure or usage error. nox reports every failed session as 1, so any other code leaves nox as SystemExit.
+    """
     _install_groups(session, "spec-update")
-    session.run("python", "-m", "tools.spec_update", *session.posargs)
+    try:
+        session.run("python", "-m", "tools.spec_update", *session.posargs, success_codes=[0])
+    except nox.command.CommandFailed as exc:
+        if exc.return_code is None or exc.return_code == 1:
+            raise
+        session.log(f"tools.spec_update exited {exc.return_code}; nox exits with the same code")
+        raise SystemExit(exc.return_code) from exc
 
 
 @nox.session
