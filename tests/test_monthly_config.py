@@ -137,3 +137,14 @@ def test_a_report_id_entry_needs_no_period_and_keeps_working() -> None:
     )
     assert config.entries[0].filename == "edge-impulse-usage-1-2-3.csv"
     assert config.period is None
+
+
+def test_the_printed_example_config_is_valid_and_names_every_provider() -> None:
+    from usage_reports._config import example_config
+    from usage_reports._providers import providers
+
+    text = example_config()
+    config = parse_config_text(text, "example", as_of=date(2026, 11, 2))
+    assert [entry.provider for entry in config.entries] == [p.name for p in providers()]
+    assert config.period == Period.month(2026, 10)
+    assert "# credential_type" in text

@@ -22,7 +22,7 @@ from typing import IO, Any, Final, NoReturn
 from ._batch import DEFAULT_CONCURRENCY, BaseSettings, exit_code_of, run_batch
 from ._cliargs import day, int_at_least, seconds
 from ._client import UsageReports
-from ._config import ConfigError, load_config
+from ._config import ConfigError, example_config, load_config
 from ._constants import DEFAULT_MAX_RETRIES
 from ._contract import Command, Provider, ReportRequest
 from ._exceptions import InvalidRequest, MissingCredentials, UsageReportsError
@@ -141,6 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _batch_options(batch)
     batch.set_defaults(handler=_fetch_all)
+
+    config = commands.add_parser(
+        "config",
+        help="print a commented fetch-all config to start from",
+        description="`usage-reports config example > usage.toml` gives a config with every provider's keys explained.",
+    )
+    config.add_argument("what", choices=["example"], help="example: a commented config on stdout")
+    config.set_defaults(handler=_config_example, json=False, quiet=False, verbose=0)
 
     demo = commands.add_parser(
         "demo",
@@ -280,6 +288,11 @@ def _fetch_all(args: argparse.Namespace, out: Output) -> int:
         max_retries=args.max_retries,
     )
     return code
+
+
+def _config_example(args: argparse.Namespace, out: Output) -> int:
+    out.stdout.write(example_config())
+    return EXIT_OK
 
 
 def _demo(args: argparse.Namespace, out: Output) -> int:

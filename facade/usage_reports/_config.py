@@ -293,3 +293,32 @@ def parse_config_text(
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from None
     return parse_config(document, source, period=period, timezone=timezone, as_of=as_of)
+
+
+def example_config() -> str:
+    """A commented config with every registered provider's table, as ``usage-reports config example`` prints it."""
+    lines = [
+        "# usage-reports fetch-all config: write it once, run it every month:",
+        "#   usage-reports fetch-all usage.toml --out-dir usage/{period}",
+        "# Credentials come from the environment (or an entry's credential_env), never from this file.",
+        "",
+        "[defaults]",
+        'period = "last-month"            # last-month, month-to-date, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD',
+        '# timezone = "Europe/Berlin"     # IANA zone of the periods (default UTC)',
+    ]
+    for provider in providers():
+        lines += ["", f"[[{provider.name}]]".ljust(32) + f" # {provider.summary}"]
+        lines.append('# name = "team-a"                # optional: prefixes the file name')
+        variable = provider.credential_variables[0] if provider.credential_variables else "VARIABLE"
+        lines.append(f'# credential_env = "{variable}_B"  # optional: this entry\'s own credential variable')
+        if len(provider.credential_kinds) > 1:
+            kinds = " or ".join(f'"{kind}"' for kind in provider.credential_kinds)
+            lines.append(f"# credential_type = {kinds}")
+        if provider.takes_period:
+            lines.append('# period = "2026-10"              # optional: this entry\'s own period')
+        for key in provider.config_keys:
+            if key.required:
+                lines.append(f"{key.name} = {key.example}".ljust(32) + f" # {key.help}")
+            else:
+                lines.append(f"# {key.name} = ...".ljust(32) + f" # {key.help}")
+    return "\n".join(lines) + "\n"

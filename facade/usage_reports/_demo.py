@@ -19,7 +19,6 @@ from ._output import Output
 from .testing import (
     SANDBOX_ALTOSTRAT_TOKEN,
     SANDBOX_EDGE_IMPULSE_API_KEY,
-    SANDBOX_EDGE_IMPULSE_JWT,
     SANDBOX_STATSIG_CONSOLE_KEY,
     VendorSimulators,
 )
@@ -28,57 +27,39 @@ from .testing import (
 DEMO_EDGE_IMPULSE_REPORT_SIZE: Final = 2 * 1024 * 1024
 DEMO_LATENCY: Final = 0.05
 
-#: Every provider; three Statsig months plus a second project with its own key; both Edge Impulse credentials.
+#: The monthly job a user writes once and runs from cron on the 2nd of every month: no report id, no dates.
 DEMO_CONFIG: Final = """\
-[[statsig]]
-name = "web"
-start = 2026-08-01
-end = 2026-09-01
+[defaults]
+period = "last-month"            # relative to the day it runs (or --as-of DATE)
+
+[[edge_impulse]]                 # every tenant of white label 1, listed when the job runs;
+organization_id = 1              # each tenant's report for the period is reused, or created and awaited
+inner_organization_id = "all"
+poll_interval = 0.2              # (the simulated report jobs finish after two polls)
 
 [[statsig]]
 name = "web"
-start = 2026-09-01
-end = 2026-10-01
-
-[[statsig]]
-name = "web"
-start = 2026-10-01
-end = 2026-11-01
 
 [[statsig]]
 name = "mobile"
-credential_env = "DEMO_STATSIG_MOBILE_KEY"
-start = 2026-10-01T00:00:00+02:00
-end = 2026-11-01T00:00:00+01:00
+credential_env = "DEMO_STATSIG_MOBILE_KEY"   # this project's own key
 
 [[altostrat]]
 workspace_id = "ws_a1b2c3d4e5f6g7h8"
-
-[[edge_impulse]]
-organization_id = 1
-inner_organization_id = 2
-report_id = 3
-
-[[edge_impulse]]
-name = "jwt"
-organization_id = 1
-inner_organization_id = 5
-report_id = 8
-credential_env = "DEMO_EDGE_IMPULSE_JWT"
-credential_type = "jwt"
 """
 
 #: The only environment the demo reads: the user's own variables are never used (nor sent to the simulators).
 DEMO_ENVIRONMENT: Final = {
     "DEMO_STATSIG_MOBILE_KEY": SANDBOX_STATSIG_CONSOLE_KEY,
-    "DEMO_EDGE_IMPULSE_JWT": SANDBOX_EDGE_IMPULSE_JWT,
 }
 
 
 def run_demo(out: Output, *, out_dir: Path, concurrency: int, force: bool = False, timeout: float | None = None) -> int:
     config = parse_config_text(DEMO_CONFIG, "built-in demo config")
     out.text("Starting local simulators of Edge Impulse, Altostrat and Statsig (loopback only, no network)...")
+    out.text(f"The monthly job for {config.period}: every Edge Impulse tenant, two Statsig projects, one workspace.")
     with VendorSimulators(latency=DEMO_LATENCY, edge_impulse_report_size=DEMO_EDGE_IMPULSE_REPORT_SIZE) as sim:
+        sim.edge_impulse.set_failing(6, False)  # the simulated world has a failing tenant; the demo shows success
         base = BaseSettings(
             DEMO_ENVIRONMENT,
             {
@@ -100,6 +81,7 @@ def run_demo(out: Output, *, out_dir: Path, concurrency: int, force: bool = Fals
         )
     if code == EXIT_OK:
         out.text(f"\nThe reports are in {out_dir.resolve()}/ (run the demo again: every file is skipped).")
-        out.text("Real use: set EDGE_IMPULSE_API_KEY, ALTOSTRAT_TOKEN or STATSIG_CONSOLE_API_KEY, then e.g.")
-        out.text("  usage-reports statsig --start 2026-10-01 --end 2026-11-01")
+        out.text("Real use: set EDGE_IMPULSE_API_KEY, ALTOSTRAT_TOKEN and STATSIG_CONSOLE_API_KEY, keep a config")
+        out.text("like this one (usage-reports config example prints it), and run on the 2nd of every month:")
+        out.text("  usage-reports fetch-all usage.toml --out-dir usage/{period}")
     return code

@@ -85,12 +85,14 @@ def counts(records: list[dict[str, Any]]) -> str:
 
 
 def print_table(records: list[dict[str, Any]], stream: IO[str]) -> None:
-    rows = [("PROVIDER", "NAME", "RESULT", "SIZE", "SHA256", "FILE")]
+    rows = [("PROVIDER", "NAME", "RESULT", "SIZE", "SHA256", "FILE", "NOTE")]
     for r in records:
         result = "skipped" if r["skipped"] else "ok" if r["ok"] else "FAILED"
         size = human_size(r["size"]) if r["size"] is not None else "-"
         sha = r["sha256"][:12] if r["sha256"] else "-"
-        rows.append((r["provider"], r["name"] or "-", result, size, sha, r["path"]))
+        details = r.get("details") or {}
+        note = " ".join(f"{value}" if key == "report" else f"{key}={value}" for key, value in details.items())
+        rows.append((r["provider"], r["name"] or "-", result, size, sha, r["path"] or "-", note))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         cells = [
