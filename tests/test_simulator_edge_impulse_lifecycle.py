@@ -374,9 +374,12 @@ def test_the_world_is_scriptable_and_resettable(studio: Studio, edge_impulse: Ed
     assert edge_impulse.report(pending.id).state == "finished"
     edge_impulse.remove_tenant(12)
     assert edge_impulse.reports(12) == []
+    studio.create(10)
+    assert edge_impulse.creations(10) == 1
     edge_impulse.reset_world()
     assert [tenant.id for tenant in edge_impulse.tenants()] == [2, 3, 4, 5, 6]
-    assert [report.tenant_id for report in edge_impulse.reports()] == [3]
+    assert [(report.id, report.tenant_id) for report in edge_impulse.reports()] == [(1001, 3)]
+    assert edge_impulse.creations() == 0
 
 
 def test_the_world_refuses_naive_periods_and_unknown_tenants(edge_impulse: EdgeImpulseSimulator) -> None:
