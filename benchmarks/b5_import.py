@@ -18,7 +18,14 @@ from ._common import BenchmarkResult, Figure, Mode, Spread, child_env
 TARGET = 1.3
 SNIPPETS = {"bare": "pass", "httpx": "import httpx", "usage_reports": "import usage_reports"}
 #: Packages whose cumulative import time is worth naming.
-BREAKDOWN = ("httpx", "attrs", "edgeimpulse_client", "altostrat_client", "statsig_client", "usage_reports")
+BREAKDOWN = (
+    "httpx",
+    "attrs",
+    "usage_reports_clients.edgeimpulse",
+    "usage_reports_clients.altostrat",
+    "usage_reports_clients.statsig",
+    "usage_reports",
+)
 
 
 def _wall(code: str, env: dict[str, str]) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import cli_runner
 import httpx
 import pytest
 from spec_validation import assert_matches_spec
@@ -57,6 +58,18 @@ def simulators(request: pytest.FixtureRequest) -> Iterator[VendorSimulators]:
         yield sims
         if request.node.get_closest_marker("raw_requests") is None:
             assert_every_api_request_matches_its_spec(sims)
+
+
+@pytest.fixture
+def vendor_env(simulators: VendorSimulators) -> dict[str, str]:
+    """Everything a real user sets, pointed at the simulators."""
+    return cli_runner.vendor_environment(simulators)
+
+
+@pytest.fixture
+def run(tmp_path: Path, vendor_env: dict[str, str]) -> cli_runner.Run:
+    """`usage-reports ARGS...` in tmp_path, with the simulators' environment (plus `env=` changes)."""
+    return cli_runner.runner(tmp_path, vendor_env)
 
 
 @pytest.fixture(scope="session")

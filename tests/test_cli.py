@@ -9,14 +9,12 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import Run, clean_environment
 from usage_reports.testing import (
-    SANDBOX_ALTOSTRAT_TOKEN,
-    SANDBOX_EDGE_IMPULSE_API_KEY,
     SANDBOX_STATSIG_CONSOLE_KEY,
     Reply,
     VendorSimulators,
@@ -24,63 +22,10 @@ from usage_reports.testing import (
 
 pytestmark = pytest.mark.slow
 
-VENDOR_VARIABLES = (
-    "EDGE_IMPULSE_API_KEY",
-    "EDGE_IMPULSE_JWT",
-    "EDGE_IMPULSE_BASE_URL",
-    "ALTOSTRAT_TOKEN",
-    "ALTOSTRAT_BASE_URL",
-    "STATSIG_CONSOLE_API_KEY",
-    "STATSIG_BASE_URL",
-)
 WORKSPACE = "ws_a1b2c3d4e5f6g7h8"
 OCTOBER_MS = (1_790_812_800_000, 1_793_491_200_000)  # 2026-10-01 and 2026-11-01, UTC midnight
 OCTOBER_FILE = "statsig-usage-20261001-20261101.csv"
 SECRET_LOOKING_KEY = "console-not-the-sandbox-key-9f8e7d"
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def _clean_environment() -> dict[str, str]:
-    return {key: value for key, value in os.environ.items() if key not in VENDOR_VARIABLES}
-
-
-@pytest.fixture
-def vendor_env(simulators: VendorSimulators) -> dict[str, str]:
-    """Everything a real user sets, pointed at the simulators."""
-    return {
-        **_clean_environment(),
-        "EDGE_IMPULSE_BASE_URL": simulators.edge_impulse_url,
-        "EDGE_IMPULSE_API_KEY": SANDBOX_EDGE_IMPULSE_API_KEY,
-        "ALTOSTRAT_BASE_URL": simulators.altostrat_url,
-        "ALTOSTRAT_TOKEN": SANDBOX_ALTOSTRAT_TOKEN,
-        "STATSIG_BASE_URL": simulators.statsig_url,
-        "STATSIG_CONSOLE_API_KEY": SANDBOX_STATSIG_CONSOLE_KEY,
-    }
-
-
-@pytest.fixture
-def run(tmp_path: Path, vendor_env: dict[str, str]) -> Run:
-    """`usage-reports ARGS...` in tmp_path, with the simulators' environment (plus `env=` changes)."""
-
-    def run(*args: str, env: Mapping[str, str | None] | None = None) -> subprocess.CompletedProcess[str]:
-        environment = dict(vendor_env)
-        for key, value in (env or {}).items():
-            if value is None:
-                environment.pop(key, None)
-            else:
-                environment[key] = value
-        return subprocess.run(
-            [sys.executable, "-m", "usage_reports", *args],
-            cwd=tmp_path,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-
-    return run
 
 
 def _sha256(path: Path) -> str:
@@ -116,7 +61,9 @@ def test_statsig_takes_datetimes_with_an_offset(run: Run, simulators: VendorSimu
     result = run("statsig", "--start", "2026-10-01T02:00:00+02:00", "--end", "2026-11-01T00:00:00Z", "--json")
 
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["parameters"] == {"start": OCTOBER_MS[0], "end": OCTOBER_MS[1]}
+    parameters = json.loads(result.stdout)["parameters"]
+    assert parameters["period"] == {"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:00:00Z"}
+    assert (parameters["start"], parameters["end"]) == OCTOBER_MS
     assert simulators.requests_to("statsig")[0].query == f"start={OCTOBER_MS[0]}&end={OCTOBER_MS[1]}"
 
 
@@ -200,7 +147,10 @@ def test_json_prints_one_result_object_and_quiet_prints_nothing(run: Run, tmp_pa
         (("statsig", "--end", "2026-11-01T00:00:00"), "offset"),
         (("statsig", "--end", "November"), "ISO date"),
         (("statsig", "--start", "2026-11-01", "--end", "2026-10-01"), "start must be before end"),
-        (("edge-impulse", "--organization-id", "0", "--inner-organization-id", "1", "--report-id", "1"), "positive"),
+        (
+            ("edge-impulse", "--organization-id", "0", "--inner-organization-id", "1", "--report-id", "1"),
+            "--organization-id: 0 must be 1 or more",
+        ),
         (("altostrat", "--workspace-id", "ws a"), "whitespace"),
         (("fetch-all", "--out-dir", "out"), "CONFIG"),
         (("teleport",), "invalid choice"),
@@ -317,6 +267,7 @@ def test_fetch_all_downloads_every_entry_and_records_it_in_the_manifest(
         assert record["size"] == (out / name).stat().st_size
         assert record["started_at"] <= record["finished_at"]
     assert records["project-a-statsig-usage-20261001-20261101.csv"]["parameters"] == {
+        "period": {"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:00:00Z"},
         "start": OCTOBER_MS[0],
         "end": OCTOBER_MS[1],
     }
@@ -515,7 +466,7 @@ def test_progress_is_drawn_on_a_terminal_and_erased(tmp_path: Path, vendor_env: 
 
 def test_demo_produces_all_three_providers_reports_and_a_manifest_with_no_environment(tmp_path: Path) -> None:
     # The user's own credentials must neither be needed nor used.
-    env = {**_clean_environment(), "STATSIG_CONSOLE_API_KEY": SECRET_LOOKING_KEY}
+    env = {**clean_environment(), "STATSIG_CONSOLE_API_KEY": SECRET_LOOKING_KEY}
 
     def demo(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -65,7 +65,7 @@ def test_config_entries_keep_the_order_the_file_names_providers_in() -> None:
         "inline",
     )
 
-    assert [entry.label for entry in entries] == ["altostrat[1]", "altostrat[2]", "statsig[1]"]
+    assert [entry.label for entry in entries.entries] == ["altostrat[1]", "altostrat[2]", "statsig[1]"]
 
 
 def test_progress_is_off_when_the_stream_is_not_a_terminal() -> None:

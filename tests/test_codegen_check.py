@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 COPIED = ("specs", "generated", "tools", "pyproject.toml")
 ALTOSTRAT_ENDPOINT = (
-    "generated/altostrat_client/api/organizations/get_workspaces_workspace_id_organizations_usage_pdf.py"
+    "generated/usage_reports_clients/altostrat/api/organizations/get_workspaces_workspace_id_organizations_usage_pdf.py"
 )
 
 
@@ -84,7 +84,7 @@ def test_check_fails_with_a_unified_diff_when_a_generated_file_was_edited(repo_c
     assert f"+++ {ALTOSTRAT_ENDPOINT} (regenerated)" in result.stderr
     assert "\n@@ " in result.stderr
     assert "nox -s generate" in result.stderr
-    assert "generated/statsig_client" not in result.stderr, "only the drifted package is reported"
+    assert "generated/usage_reports_clients/statsig" not in result.stderr, "only the drifted package is reported"
 
 
 def test_check_fails_naming_the_spec_edited_without_regenerating(repo_copy: Path) -> None:
@@ -99,12 +99,14 @@ def test_check_fails_naming_the_spec_edited_without_regenerating(repo_copy: Path
 
 
 def test_check_fails_naming_a_stale_file_in_a_generated_package(repo_copy: Path) -> None:
-    (repo_copy / "generated" / "statsig_client" / "stale_helper.py").write_text("X = 1\n", encoding="utf-8")
+    (repo_copy / "generated" / "usage_reports_clients" / "statsig" / "stale_helper.py").write_text(
+        "X = 1\n", encoding="utf-8"
+    )
 
     result = codegen(repo_copy, "check")
 
     assert result.returncode != 0
-    assert "generated/statsig_client/stale_helper.py" in result.stderr
+    assert "generated/usage_reports_clients/statsig/stale_helper.py" in result.stderr
     assert "stale, not generated" in result.stderr
 
 
@@ -131,7 +133,7 @@ def test_generate_fails_on_a_generator_warning_and_keeps_nothing_half_done(repo_
     result = codegen(repo_copy, "generate")
     assert result.returncode != 0
     assert "warning" in result.stderr.lower()
-    assert "altostrat_client" in result.stderr
+    assert "usage_reports_clients.altostrat" in result.stderr
     after = {p: p.read_bytes() for p in (repo_copy / "generated").rglob("*") if p.is_file()}
     assert after == before
     assert sorted(p.name for p in repo_copy.iterdir()) == sorted(COPIED)  # no temporary folder left behind

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tracemalloc
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def test_failure_keeps_an_existing_file_untouched_with_overwrite(
     target = tmp_path / "usage.pdf"
     target.write_bytes(b"last month's report")
     simulators.queue("altostrat", Reply(status=200, headers=(("Content-Type", "application/pdf"),), body=b"not a pdf"))
-    with pytest.raises(UnexpectedResponse):
+    with pytest.raises(UnexpectedResponse, match="does not start with"):
         run(kind, sandbox_settings(simulators), "download", AltostratUsagePdf("ws_a1"), target, overwrite=True)
     assert target.read_bytes() == b"last month's report"
     assert files_in(tmp_path) == ["usage.pdf"]
@@ -91,7 +92,7 @@ def test_retry_after_a_partial_body_starts_the_file_over(
 
 def test_server_error_after_retries_leaves_nothing(simulators: VendorSimulators, tmp_path: Path, kind: str) -> None:
     simulators.queue("storage", Reply(status=500), Reply(status=500))
-    with pytest.raises(ServerError):
+    with pytest.raises(ServerError, match=r"HTTP 500 \(report file download\)"):
         run(
             kind,
             sandbox_settings(simulators, max_retries=1),
@@ -102,16 +103,18 @@ def test_server_error_after_retries_leaves_nothing(simulators: VendorSimulators,
     assert files_in(tmp_path) == []
 
 
-def test_file_appearing_during_download_is_not_overwritten(simulators: VendorSimulators, tmp_path: Path) -> None:
+def test_file_appearing_during_download_is_not_overwritten(
+    simulators: VendorSimulators, tmp_path: Path, kind: str
+) -> None:
+    """The file is planted from the progress callback: after the pre-request check, before the commit."""
     target = tmp_path / "r.csv"
-    simulators.queue("storage", Reply(status=200, headers=(("Content-Type", "text/csv"),), body=b"new\n", delay=0.5))
-    import threading
 
-    timer = threading.Timer(0.2, lambda: target.write_bytes(b"someone else's"))
-    timer.start()
+    def plant(received: int) -> None:
+        if received and not target.exists():
+            target.write_bytes(b"someone else's")
+
     with pytest.raises(InvalidRequest, match="appeared during the download"):
-        run("sync", sandbox_settings(simulators), "download", EdgeImpulseUsageReport(1, 2, 3), target)
-    timer.join()
+        run(kind, sandbox_settings(simulators), "download", EdgeImpulseUsageReport(1, 2, 3), target, on_progress=plant)
     assert target.read_bytes() == b"someone else's"
     assert files_in(tmp_path) == ["r.csv"]
 
@@ -131,28 +134,37 @@ def test_download_memory_stays_flat_whatever_the_size(simulators: VendorSimulato
     assert peak < 4 * 1024 * 1024, f"peak {peak} bytes for a {size}-byte download"
 
 
-def test_cancelled_async_download_leaves_no_partial_file(simulators: VendorSimulators, tmp_path: Path) -> None:
+def test_cancelled_async_download_leaves_no_partial_file(tmp_path: Path) -> None:
+    """The server sends part of the body and holds: the download is mid-stream until it is cancelled."""
     import asyncio
 
-    from usage_reports import AsyncUsageReports
+    from fault_server import FaultServer, hold_mid_body
+    from usage_reports import AsyncUsageReports, Statsig, StatsigUsageReport
 
-    simulators.set_report_size(7, 64 * 1024 * 1024)
     target = tmp_path / "big.csv"
 
-    async def main() -> None:
-        started = asyncio.Event()
-
-        def progress(received: int) -> None:
-            if received > 1024 * 1024:
-                started.set()
-
-        async with AsyncUsageReports(**sandbox_settings(simulators)) as client:
-            task = asyncio.create_task(client.download(EdgeImpulseUsageReport(1, 2, 7), target, on_progress=progress))
-            await asyncio.wait_for(started.wait(), timeout=30)
-            assert any(name.endswith(".part") for name in files_in(tmp_path))  # mid-stream: the temporary file exists
+    async def main(url: str) -> list[str]:
+        received = asyncio.Event()
+        statsig = Statsig(console_api_key="console-cancel-key", base_url=url)
+        async with AsyncUsageReports(statsig=statsig, environ={}) as client:
+            task = asyncio.create_task(
+                client.download(
+                    StatsigUsageReport(end=date(2026, 11, 1)),
+                    target,
+                    on_progress=lambda size: received.set() if size else None,
+                )
+            )
+            await asyncio.wait_for(received.wait(), timeout=60)
+            mid_stream = files_in(tmp_path)
             task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
+            await asyncio.wait({task})
+            assert task.cancelled()
+        return mid_stream
 
-    asyncio.run(main())
+    with FaultServer() as server:
+        server.always(hold_mid_body(b"Date,Event\n" * 1000, headers=(("Content-Type", "text/csv"),)))
+        mid_stream = asyncio.run(main(server.url))
+    assert len(mid_stream) == 1
+    assert mid_stream[0].startswith(".big.csv.")
+    assert mid_stream[0].endswith(".part")
     assert files_in(tmp_path) == []

@@ -58,7 +58,7 @@ def test_error_class_is_chosen_by_status_code(
     simulators: VendorSimulators, kind: str, status: int, error: type[APIError]
 ) -> None:
     simulators.queue("statsig", Reply(status=status, headers=JSON, body=b'{"status": 1, "message": "vendor says no"}'))
-    with pytest.raises(error) as info:
+    with pytest.raises(error, match=f"HTTP {status}") as info:
         run(kind, sandbox_settings(simulators), "fetch", STATSIG)
     assert type(info.value) is error
     assert info.value.provider == "statsig"
@@ -80,7 +80,7 @@ def test_malformed_error_bodies_never_escape_as_parsing_errors(
     simulators: VendorSimulators, kind: str, status: int, body: bytes
 ) -> None:
     simulators.queue("statsig", Reply(status=status, headers=JSON, body=body))
-    with pytest.raises(UsageReportsError) as info:
+    with pytest.raises(UsageReportsError, match=f"HTTP {status}") as info:
         run(kind, sandbox_settings(simulators), "fetch", STATSIG)
     assert isinstance(info.value, APIError)
     assert info.value.status_code == status
@@ -105,7 +105,7 @@ def test_retryable_statuses_are_retried_until_success(simulators: VendorSimulato
 
 def test_retries_stop_after_max_retries_with_the_last_error(simulators: VendorSimulators, kind: str) -> None:
     simulators.queue("altostrat", *[Reply(status=503) for _ in range(5)])
-    with pytest.raises(ServerError) as info:
+    with pytest.raises(ServerError, match="HTTP 503") as info:
         run(kind, sandbox_settings(simulators, max_retries=2), "fetch", AltostratUsagePdf("ws_a1"))
     assert len(simulators.requests_to("altostrat")) == 3
     assert info.value.status_code == 503
@@ -114,7 +114,7 @@ def test_retries_stop_after_max_retries_with_the_last_error(simulators: VendorSi
 @pytest.mark.parametrize("status", [400, 401, 403, 404])
 def test_client_errors_are_not_retried(simulators: VendorSimulators, kind: str, status: int) -> None:
     simulators.queue("altostrat", *[Reply(status=status) for _ in range(3)])
-    with pytest.raises(APIError):
+    with pytest.raises(APIError, match=f"HTTP {status}"):
         run(kind, sandbox_settings(simulators, max_retries=2), "fetch", AltostratUsagePdf("ws_a1"))
     assert len(simulators.requests_to("altostrat")) == 1
 
@@ -123,7 +123,7 @@ def test_default_is_two_retries(simulators: VendorSimulators) -> None:
     simulators.queue("altostrat", *[Reply(status=500) for _ in range(4)])
     kwargs = sandbox_settings(simulators)
     del kwargs["max_retries"]
-    with pytest.raises(ServerError):
+    with pytest.raises(ServerError, match="HTTP 500"):
         run("sync", kwargs, "fetch", AltostratUsagePdf("ws_a1"))
     assert len(simulators.requests_to("altostrat")) == 3
 
@@ -148,7 +148,7 @@ def test_retry_after_http_date_is_honoured(simulators: VendorSimulators, kind: s
 def test_retry_after_beyond_sixty_seconds_raises_rate_limited_at_once(simulators: VendorSimulators, kind: str) -> None:
     simulators.queue("statsig", Reply(status=429, headers=(("Retry-After", "120"),)))
     started = time.monotonic()
-    with pytest.raises(RateLimited) as info:
+    with pytest.raises(RateLimited, match="HTTP 429") as info:
         run(kind, sandbox_settings(simulators, max_retries=2), "fetch", STATSIG)
     assert info.value.retry_after == 120
     assert time.monotonic() - started < 5
@@ -165,7 +165,7 @@ def test_dropped_connection_is_retried(simulators: VendorSimulators, kind: str) 
 def test_refused_connection_is_connection_failed_with_cause(kind: str) -> None:
     with VendorSimulators() as sim:
         kwargs = sandbox_settings(sim, max_retries=1)
-    with pytest.raises(ConnectionFailed) as info:
+    with pytest.raises(ConnectionFailed, match="connection failed on the api request") as info:
         run(kind, kwargs, "fetch", AltostratUsagePdf("ws_a1"))
     assert not isinstance(info.value, Timeout)
     assert isinstance(info.value.__cause__, httpx.TransportError)
@@ -173,7 +173,7 @@ def test_refused_connection_is_connection_failed_with_cause(kind: str) -> None:
 
 def test_read_timeout_is_retried_then_raised_as_timeout(simulators: VendorSimulators, kind: str) -> None:
     simulators.queue("altostrat", Reply(delay=1.0), Reply(delay=1.0))
-    with pytest.raises(Timeout) as info:
+    with pytest.raises(Timeout, match=r"timed out \(ReadTimeout\) on the api request") as info:
         run(kind, sandbox_settings(simulators, max_retries=1, timeout=0.3), "fetch", AltostratUsagePdf("ws_a1"))
     assert isinstance(info.value.__cause__, httpx.TimeoutException)
     assert len(simulators.requests_to("altostrat")) == 2

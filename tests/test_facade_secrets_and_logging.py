@@ -31,7 +31,8 @@ SECRETS = (SANDBOX_EDGE_IMPULSE_API_KEY, SANDBOX_ALTOSTRAT_TOKEN, SANDBOX_STATSI
 
 def test_settings_and_client_reprs_hide_credentials() -> None:
     texts = [
-        repr(EdgeImpulse(api_key=SANDBOX_EDGE_IMPULSE_API_KEY, jwt="jwt-secret-value")),
+        repr(EdgeImpulse(api_key=SANDBOX_EDGE_IMPULSE_API_KEY)),
+        repr(EdgeImpulse(jwt="jwt-secret-value")),
         repr(Altostrat(token=SANDBOX_ALTOSTRAT_TOKEN)),
         repr(Statsig(console_api_key=SANDBOX_STATSIG_CONSOLE_KEY)),
         str(Statsig(console_api_key=SANDBOX_STATSIG_CONSOLE_KEY)),
@@ -46,7 +47,7 @@ def test_settings_and_client_reprs_hide_credentials() -> None:
 def test_key_echoed_in_statsig_401_is_redacted_everywhere(simulators: VendorSimulators, kind: str) -> None:
     wrong = "console-my-real-secret-key"
     kwargs = sandbox_settings(simulators, statsig=Statsig(console_api_key=wrong, base_url=simulators.statsig_url))
-    with pytest.raises(AuthenticationError) as info:
+    with pytest.raises(AuthenticationError, match="HTTP 401") as info:
         run(kind, kwargs, "fetch", StatsigUsageReport(end=date(2026, 11, 1)))
     rendered = "".join(traceback.format_exception(info.value))
     assert "Key: [REDACTED]" in str(info.value)
@@ -56,7 +57,7 @@ def test_key_echoed_in_statsig_401_is_redacted_everywhere(simulators: VendorSimu
 
 def test_key_of_a_per_call_settings_override_is_redacted_too(simulators: VendorSimulators, kind: str) -> None:
     wrong = "console-per-call-secret"
-    with pytest.raises(AuthenticationError) as info:
+    with pytest.raises(AuthenticationError, match="HTTP 401") as info:
         run(
             kind,
             sandbox_settings(simulators),
@@ -80,7 +81,7 @@ def test_debug_logs_of_a_redirected_download_hold_no_secret_and_no_signed_url(
     )
     with caplog.at_level(logging.DEBUG):
         run(kind, sandbox_settings(simulators), "fetch", EdgeImpulseUsageReport(1, 2, 3))
-        with pytest.raises(AuthenticationError):
+        with pytest.raises(AuthenticationError, match=r"invalid key\. Key: \[REDACTED\]"):
             run(kind, sandbox_settings(simulators), "fetch", StatsigUsageReport(end=date(2026, 11, 1)))
     names = {record.name for record in caplog.records}
     assert {"usage_reports", "httpx"} <= names

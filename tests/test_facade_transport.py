@@ -113,18 +113,20 @@ def test_insecure_redirect_targets_are_refused_before_any_request(
 
 def test_https_to_http_downgrade_is_refused_even_to_loopback() -> None:
     import httpx
-    from usage_reports._engine import _follow, _Retryable
+    from usage_reports._engine import Send, _AttemptFailed, _follow, _target
 
     class _Job:
-        class adapter:
+        class call:
             provider = "edge_impulse"
 
         timeout = httpx.Timeout(1.0)
 
-    previous = httpx.Request("GET", "https://studio.edgeimpulse.com/v1/api/x")
-    with pytest.raises(_Retryable, match="downgrade"):
-        _follow(_Job(), previous, "http://127.0.0.1:9/report.csv", 302)  # type: ignore[arg-type]
-    assert _follow(_Job(), previous, "https://bucket.example/r.csv?s=1", 302).headers.get("x-api-key") is None  # type: ignore[arg-type]
+    previous = Send(httpx.Request("GET", "https://studio.edgeimpulse.com/v1/api/x"))
+    answer = httpx.Response(302)
+    with pytest.raises(_AttemptFailed, match="downgrade"):
+        _follow(_Job(), previous, _target(previous, "http://127.0.0.1:9/report.csv"), answer)  # type: ignore[arg-type]
+    following = _follow(_Job(), previous, _target(previous, "https://bucket.example/r.csv?s=1"), answer)  # type: ignore[arg-type]
+    assert following.request.headers.get("x-api-key") is None
 
 
 def test_a_200_straight_from_edge_impulse_is_accepted(simulators: VendorSimulators, kind: str) -> None:

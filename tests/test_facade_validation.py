@@ -20,6 +20,7 @@ from usage_reports import (
     EdgeImpulseUsageReport,
     InvalidRequest,
     MissingCredentials,
+    Period,
     Statsig,
     StatsigUsageReport,
     UsageReports,
@@ -32,8 +33,19 @@ from usage_reports.testing import VendorSimulators
 def test_edge_impulse_ids_must_be_positive_ints_and_not_bool(value: Any) -> None:
     with pytest.raises(InvalidRequest, match="organization_id must be a positive int"):
         EdgeImpulseUsageReport(value, 1, 1)
-    with pytest.raises(InvalidRequest, match="report_id must be a positive int"):
-        EdgeImpulseUsageReport(1, 1, value)
+    if value is not None:  # no report_id is allowed: a period names the report instead
+        with pytest.raises(InvalidRequest, match="report_id must be a positive int"):
+            EdgeImpulseUsageReport(1, 1, value)
+
+
+def test_edge_impulse_request_takes_exactly_one_of_report_id_and_period() -> None:
+    with pytest.raises(InvalidRequest, match="exactly one of report_id and period"):
+        EdgeImpulseUsageReport(1, 2)
+    with pytest.raises(InvalidRequest, match="exactly one of report_id and period"):
+        EdgeImpulseUsageReport(1, 2, 3, period=Period.month(2026, 10))
+    assert EdgeImpulseUsageReport(1, 2, period=Period.month(2026, 10)).suggested_filename == (
+        "edge-impulse-usage-1-2-2026-10.csv"
+    )
 
 
 @pytest.mark.parametrize(
@@ -139,9 +151,15 @@ def test_https_and_loopback_base_urls_are_accepted(base_url: str) -> None:
     assert EdgeImpulse(api_key="k-1234", base_url=base_url).base_url == base_url
 
 
-def test_environment_base_url_is_checked_too() -> None:
-    with pytest.raises(InvalidRequest, match="plain http"):
-        UsageReports(environ={"ALTOSTRAT_BASE_URL": "http://altostrat.example"})
+def test_environment_base_url_is_checked_when_its_provider_is_first_used(simulators: VendorSimulators) -> None:
+    environ = {"ALTOSTRAT_BASE_URL": "http://altostrat.example", "ALTOSTRAT_TOKEN": "alto-sandbox-token"}
+    kwargs = sandbox_settings(simulators, altostrat=None, environ=environ)
+    with UsageReports(**kwargs) as client:  # an unrelated provider's bad variable does not matter here
+        report = client.fetch(StatsigUsageReport(end=date(2026, 11, 1), start=date(2026, 10, 30)))
+        assert report.provider == "statsig"
+        with pytest.raises(InvalidRequest, match=r"the environment variable ALTOSTRAT_BASE_URL .*plain http"):
+            client.fetch(AltostratUsagePdf("ws_a1"))
+    assert [r.server for r in simulators.requests] == ["statsig"]
 
 
 def test_existing_destination_is_refused_before_any_request(
@@ -164,7 +182,10 @@ def test_missing_destination_folder_is_refused_before_any_request(
 
 
 def test_a_request_of_another_type_is_refused(simulators: VendorSimulators) -> None:
-    with pytest.raises(InvalidRequest, match="expected an EdgeImpulseUsageReport"):
+    with pytest.raises(
+        InvalidRequest,
+        match=r"expected a report request \(EdgeImpulseUsageReport, AltostratUsagePdf, StatsigUsageReport\), not str",
+    ):
         run("sync", sandbox_settings(simulators), "fetch", "statsig")
 
 

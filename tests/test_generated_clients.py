@@ -7,26 +7,18 @@ simulators recorded is validated against the vendored spec.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.metadata
 import json
+import pkgutil
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-import altostrat_client
-import edgeimpulse_client
 import httpx
 import pytest
-import statsig_client
-from altostrat_client.api.organizations import (
-    get_workspaces_workspace_id_organizations_usage_pdf as altostrat_usage_pdf,
-)
-from altostrat_client.types import File as AltostratFile
-from edgeimpulse_client.api.organizations import (
-    whitelabel_admin_download_organization_usage_report as ei_download,
-)
 from spec_validation import assert_matches_spec
-from statsig_client.api.usage import get_console_v1_project_usage_billing_report as statsig_report
-from statsig_client.models import GetConsoleV1ProjectUsageBillingReportResponse401
-from statsig_client.types import File as StatsigFile
 from usage_reports.testing import (
     SANDBOX_ALTOSTRAT_TOKEN,
     SANDBOX_EDGE_IMPULSE_API_KEY,
@@ -35,8 +27,49 @@ from usage_reports.testing import (
     Reply,
     VendorSimulators,
 )
+from usage_reports_clients import altostrat as altostrat_client
+from usage_reports_clients import edgeimpulse as edgeimpulse_client
+from usage_reports_clients import statsig as statsig_client
+from usage_reports_clients.altostrat.api.organizations import (
+    get_workspaces_workspace_id_organizations_usage_pdf as altostrat_usage_pdf,
+)
+from usage_reports_clients.altostrat.types import File as AltostratFile
+from usage_reports_clients.edgeimpulse.api.organizations import (
+    whitelabel_admin_create_organization_usage_report as ei_create_report,
+)
+from usage_reports_clients.edgeimpulse.api.organizations import (
+    whitelabel_admin_delete_organization_usage_report as ei_delete_report,
+)
+from usage_reports_clients.edgeimpulse.api.organizations import (
+    whitelabel_admin_download_organization_usage_report as ei_download,
+)
+from usage_reports_clients.edgeimpulse.api.organizations import (
+    whitelabel_admin_get_organization_usage_report as ei_get_report,
+)
+from usage_reports_clients.edgeimpulse.api.organizations import (
+    whitelabel_admin_get_organization_usage_reports as ei_list_reports,
+)
+from usage_reports_clients.edgeimpulse.api.organizations import whitelabel_admin_get_organizations as ei_organizations
+from usage_reports_clients.edgeimpulse.models import (
+    AdminGetOrganizationsResponse,
+    AdminGetReportResponse,
+    AdminGetReportsResponse,
+    GenericApiResponse,
+    Report,
+    StartJobResponse,
+)
+from usage_reports_clients.statsig.api.usage import get_console_v1_project_usage_billing_report as statsig_report
+from usage_reports_clients.statsig.models import GetConsoleV1ProjectUsageBillingReportResponse401
+from usage_reports_clients.statsig.types import File as StatsigFile
 
 DAY_MS = 86_400_000
+LIFECYCLE_MODULES = (
+    "whitelabel_admin_get_organizations",
+    "whitelabel_admin_get_organization_usage_reports",
+    "whitelabel_admin_create_organization_usage_report",
+    "whitelabel_admin_get_organization_usage_report",
+    "whitelabel_admin_delete_organization_usage_report",
+)
 NON_UTF8_PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n\x00\xff\x80 binary\n%%EOF\n"
 NON_UTF8_CSV = (
     b"\xff\xfeDate,Event Type,Name,Sources,Daily Billable Events,Project\n"
@@ -45,7 +78,7 @@ NON_UTF8_CSV = (
 
 
 def _assert_not_utf8(data: bytes) -> None:
-    with pytest.raises(UnicodeDecodeError):
+    with pytest.raises(UnicodeDecodeError, match="can't decode byte"):
         data.decode("utf-8")
 
 
@@ -96,8 +129,135 @@ def test_edge_impulse_request_without_credential_gets_401_json(simulators: Vendo
         response = ei_download.sync_detailed(1, 2, 3, client=client)
     assert response.status_code == 401
     assert json.loads(response.content)["success"] is False
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=r"SecurityValidationError"):
         assert_matches_spec(simulators.requests_to("edge_impulse")[0], "edgeimpulse")
+
+
+# --- Edge Impulse: the white-label usage-report lifecycle --------------------------
+
+REPORT_JSON = {
+    "id": 7,
+    "created": "2026-11-02T03:04:05Z",
+    "jobId": 4242,
+    "jobFinished": True,
+    "jobFinishedSuccessful": False,
+    "reportStartDate": "2026-10-01T00:00:00+00:00",
+    "reportEndDate": "2026-11-01T00:00:00+00:00",
+}
+
+
+def _json_reply(body: object) -> Reply:
+    return Reply(headers=(("Content-Type", "application/json"),), body=json.dumps(body).encode())
+
+
+def _send(simulators: VendorSimulators, kwargs: dict[str, Any]) -> httpx.Response:
+    """What a caller with its own httpx client does: the generated request arguments, its own credential."""
+    with httpx.Client(
+        base_url=simulators.edge_impulse_url, headers={"x-api-key": SANDBOX_EDGE_IMPULSE_API_KEY}
+    ) as http:
+        return http.request(**kwargs)
+
+
+def _unused_client() -> edgeimpulse_client.Client:
+    return edgeimpulse_client.Client(base_url="unused")
+
+
+def test_edge_impulse_list_organizations_pages_with_limit_offset_and_parses_total(
+    simulators: VendorSimulators,
+) -> None:
+    organization = {"id": 2, "name": "Tenant", "created": "2026-01-02T00:00:00Z", "privateProjectCount": 0}
+    simulators.queue("edge_impulse", _json_reply({"success": True, "organizations": [organization], "total": 3}))
+
+    kwargs = ei_organizations.request_kwargs(1, limit=1, offset=2)
+    response = _send(simulators, kwargs)
+    parsed = ei_organizations.parse_response(client=_unused_client(), response=response).parsed
+
+    assert isinstance(parsed, AdminGetOrganizationsResponse)
+    assert (parsed.total, [o.id for o in parsed.organizations]) == (3, [2])
+    (sent,) = simulators.requests_to("edge_impulse")
+    assert (sent.method, sent.path, sent.query) == (
+        "GET",
+        "/v1/api/organizations/1/whitelabel/organizations",
+        "limit=1&offset=2",
+    )
+    assert_matches_spec(sent, "edgeimpulse")
+
+
+def test_edge_impulse_list_reports_parses_reports_and_total_count(simulators: VendorSimulators) -> None:
+    simulators.queue("edge_impulse", _json_reply({"success": True, "reports": [REPORT_JSON], "totalCount": 1}))
+
+    response = _send(simulators, ei_list_reports.request_kwargs(1, 2, limit=50, offset=0))
+    parsed = ei_list_reports.parse_response(client=_unused_client(), response=response).parsed
+
+    assert isinstance(parsed, AdminGetReportsResponse)
+    assert parsed.total_count == 1
+    [report] = parsed.reports
+    assert isinstance(report, Report)
+    assert (report.job_id, report.job_finished, report.job_finished_successful) == (4242, True, False)
+    assert report.report_start_date == datetime(2026, 10, 1, tzinfo=UTC)
+    assert report.report_end_date == datetime(2026, 11, 1, tzinfo=UTC)
+    assert_matches_spec(simulators.requests_to("edge_impulse")[0], "edgeimpulse")
+
+
+def test_edge_impulse_create_report_sends_the_period_as_query_and_answers_a_job_id(
+    simulators: VendorSimulators,
+) -> None:
+    simulators.queue("edge_impulse", _json_reply({"success": True, "id": 4242}))
+    start, end = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
+
+    kwargs = ei_create_report.request_kwargs(1, 2, start_date=start, end_date=end)
+    response = _send(simulators, kwargs)
+    parsed = ei_create_report.parse_response(client=_unused_client(), response=response).parsed
+
+    assert isinstance(parsed, StartJobResponse)
+    assert parsed.id == 4242  # the JOB id, not a report id
+    (sent,) = simulators.requests_to("edge_impulse")
+    assert sent.method == "POST"
+    assert sent.path == "/v1/api/organizations/1/whitelabel/organizations/2/usage/reports"
+    assert sent.query == "startDate=2026-10-01T00%3A00%3A00%2B00%3A00&endDate=2026-11-01T00%3A00%3A00%2B00%3A00"
+    assert_matches_spec(sent, "edgeimpulse")
+
+
+def test_edge_impulse_get_and_delete_report_parse_their_answers(simulators: VendorSimulators) -> None:
+    simulators.queue(
+        "edge_impulse", _json_reply({"success": True, "report": REPORT_JSON}), _json_reply({"success": True})
+    )
+
+    got = ei_get_report.parse_response(
+        client=_unused_client(), response=_send(simulators, ei_get_report.request_kwargs(1, 2, 7))
+    ).parsed
+    deleted = ei_delete_report.parse_response(
+        client=_unused_client(), response=_send(simulators, ei_delete_report.request_kwargs(1, 2, 7))
+    ).parsed
+
+    assert isinstance(got, AdminGetReportResponse)
+    assert got.report.id == 7
+    assert isinstance(deleted, GenericApiResponse)
+    assert deleted.success is True
+    assert [(r.method, r.path) for r in simulators.requests_to("edge_impulse")] == [
+        ("GET", "/v1/api/organizations/1/whitelabel/organizations/2/usage/reports/7"),
+        ("DELETE", "/v1/api/organizations/1/whitelabel/organizations/2/usage/reports/7"),
+    ]
+    for sent in simulators.requests_to("edge_impulse"):
+        assert_matches_spec(sent, "edgeimpulse")
+
+
+def test_every_generated_endpoint_module_has_public_request_kwargs_and_parse_response() -> None:
+    """The facade builds requests and parses answers through these two, never through private names."""
+    modules = [
+        importlib.import_module(info.name)
+        for package in (edgeimpulse_client, altostrat_client, statsig_client)
+        for info in pkgutil.walk_packages(
+            importlib.import_module(f"{package.__name__}.api").__path__, f"{package.__name__}.api."
+        )
+        if not info.ispkg
+    ]
+    names = {module.__name__.rsplit(".", 1)[-1] for module in modules}
+    assert set(LIFECYCLE_MODULES) <= names
+    assert "whitelabel_admin_download_organization_usage_report" in names
+    for module in modules:
+        assert callable(getattr(module, "request_kwargs", None)), module.__name__
+        assert callable(getattr(module, "parse_response", None)), module.__name__
 
 
 # --- Altostrat --------------------------------------------------------------------
@@ -139,7 +299,7 @@ def test_altostrat_dot_segment_workspace_id_escapes_the_operation_path(simulator
     assert response.status_code == 404
     (sent,) = simulators.requests_to("altostrat")
     assert sent.path == "/organizations/usage.pdf"
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="PathNotFound"):
         assert_matches_spec(sent, "altostrat")
 
 
@@ -228,3 +388,19 @@ def test_generated_package_stamp_matches_spec_sha256_and_provenance(
     assert actual == stamp.SPEC_SHA256
     assert provenance["specs"][spec_name]["sha256"] == actual
     assert provenance["specs"][spec_name]["package"] == package.__name__
+
+
+def test_installed_distribution_adds_only_the_project_owned_top_level_packages() -> None:
+    """The wheel must not install generic top-level names (``statsig_client``) that could collide with a user's."""
+    files = importlib.metadata.files("usage-reports") or []
+    python_files = [f for f in files if f.suffix == ".py"]
+    if not python_files:
+        pytest.skip("usage-reports is installed in editable mode here; nox's tests session installs the wheel")
+    top_level = {f.parts[0] for f in python_files}
+    assert top_level == {"usage_reports", "usage_reports_clients"}
+    installed = {".".join(f.with_suffix("").parts[:2]) for f in python_files if f.parts[0] == "usage_reports_clients"}
+    assert {
+        "usage_reports_clients.edgeimpulse",
+        "usage_reports_clients.altostrat",
+        "usage_reports_clients.statsig",
+    } <= installed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -11,7 +12,7 @@ from datetime import date
 import httpx
 import pytest
 from facade_runner import sandbox_settings
-from usage_reports import AsyncUsageReports, Statsig, StatsigUsageReport, UsageReports
+from usage_reports import AsyncUsageReports, Statsig, StatsigUsageReport, Timeout, UsageReports
 from usage_reports._ratelimit import WINDOW_MARGIN, RateLimiter, Slot
 from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY, VendorSimulators
 
@@ -155,10 +156,33 @@ def test_async_client_tasks_share_one_limiter(simulators: VendorSimulators) -> N
     assert elapsed >= 1.0
 
 
-def test_rate_limit_can_be_disabled(simulators: VendorSimulators) -> None:
+def test_rate_limit_can_be_disabled(simulators: VendorSimulators, caplog: pytest.LogCaptureFixture) -> None:
+    """With no limits there is no limiter: five calls, no wait, whatever the machine's speed."""
     statsig = Statsig(console_api_key=SANDBOX_STATSIG_CONSOLE_KEY, base_url=simulators.statsig_url, rate_limits=())
-    with UsageReports(**sandbox_settings(simulators, statsig=statsig)) as client:
-        started = time.monotonic()
+    with (
+        caplog.at_level(logging.DEBUG, logger="usage_reports"),
+        UsageReports(**sandbox_settings(simulators, statsig=statsig, deadline=3600.0)) as client,
+    ):
         for _ in range(5):
             client.fetch(StatsigUsageReport(end=date(2026, 11, 1)))
-    assert time.monotonic() - started < 1.0
+    assert len(simulators.requests_to("statsig")) == 5
+    done = [r for r in caplog.records if r.name == "usage_reports" and " done " in r.getMessage()]
+    assert len(done) == 5
+    assert [r.getMessage() for r in caplog.records if "rate limit wait" in r.getMessage()] == []
+
+
+def test_a_limit_that_binds_is_seen_by_the_same_observation(
+    simulators: VendorSimulators, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The control for the test above (and the deadline's promise): with one per hour, the second call would wait."""
+    statsig = Statsig(
+        console_api_key=SANDBOX_STATSIG_CONSOLE_KEY, base_url=simulators.statsig_url, rate_limits=((1, 3600.0),)
+    )
+    with (
+        caplog.at_level(logging.DEBUG, logger="usage_reports"),
+        UsageReports(**sandbox_settings(simulators, statsig=statsig, deadline=60.0)) as client,
+    ):
+        client.fetch(StatsigUsageReport(end=date(2026, 11, 1)))
+        with pytest.raises(Timeout, match="leaves no time to wait for the rate limit"):
+            client.fetch(StatsigUsageReport(end=date(2026, 11, 1)))
+    assert len(simulators.requests_to("statsig")) == 1

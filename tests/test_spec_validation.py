@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from spec_validation import assert_matches_spec, loopback_spec_dict
+import spec_validation
+import yaml
+from spec_validation import assert_matches_spec, loopback_spec_dict, spec_path
 from usage_reports.testing import RecordedRequest
 
 EI_DOWNLOAD = "/v1/api/organizations/1/whitelabel/organizations/2/usage/reports/3/download"
@@ -32,13 +36,34 @@ def test_edge_impulse_download_with_any_documented_credential_matches(credential
     assert_matches_spec(recorded(EI_DOWNLOAD, credential), "edgeimpulse")
 
 
-def test_edge_impulse_download_without_credential_is_rejected_despite_the_oauth2_alternative() -> None:
+def test_edge_impulse_download_without_credential_is_rejected() -> None:
     with pytest.raises(AssertionError, match=r"[Ss]ecurity"):
         assert_matches_spec(recorded(EI_DOWNLOAD), "edgeimpulse")
 
 
+def test_an_oauth2_alternative_does_not_let_a_request_without_credential_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """openapi-core lets OAuth2 pass unchecked; the seed lists it, so the helper must drop it, not trust it."""
+    spec = yaml.safe_load(spec_path("edgeimpulse").read_text(encoding="utf-8"))
+    spec["security"].append({"OAuth2": []})
+    spec["components"]["securitySchemes"]["OAuth2"] = {
+        "type": "oauth2",
+        "flows": {"clientCredentials": {"tokenUrl": "/v1/oauth/token", "scopes": {}}},
+    }
+    (tmp_path / "edgeimpulse.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    monkeypatch.setattr(spec_validation, "SPECS", tmp_path)
+    spec_validation.loopback_spec.cache_clear()
+    try:
+        assert_matches_spec(recorded(EI_DOWNLOAD, ("x-api-key", "k")), "edgeimpulse")
+        with pytest.raises(AssertionError, match=r"[Ss]ecurity"):
+            assert_matches_spec(recorded(EI_DOWNLOAD), "edgeimpulse")
+    finally:
+        spec_validation.loopback_spec.cache_clear()
+
+
 def test_edge_impulse_path_without_the_v1_base_path_is_rejected() -> None:
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="ServerNotFound"):
         assert_matches_spec(recorded(EI_DOWNLOAD.removeprefix("/v1"), ("x-api-key", "k")), "edgeimpulse")
 
 
@@ -55,7 +80,7 @@ def test_altostrat_export_with_bearer_token_matches() -> None:
 @pytest.mark.parametrize("authorization", [None, "Basic dTpw", "t"], ids=["missing", "basic", "no-scheme"])
 def test_altostrat_export_without_bearer_token_is_rejected(authorization: str | None) -> None:
     headers = () if authorization is None else (("Authorization", authorization),)
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=r"SecurityValidationError: .*bearerAuth"):
         assert_matches_spec(recorded("/workspaces/ws_a1b2/organizations/usage.pdf", *headers), "altostrat")
 
 
@@ -79,7 +104,7 @@ def test_statsig_report_without_console_key_is_rejected() -> None:
 
 
 def test_unknown_operation_is_rejected() -> None:
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match="PathNotFound"):
         assert_matches_spec(
             recorded("/console/v1/project/usage_billing/other?end=5", ("STATSIG-API-KEY", "k")), "statsig"
         )
@@ -93,5 +118,6 @@ def test_loopback_copy_keeps_operations_and_only_swaps_servers_and_uncheckable_s
         "JWTAuthentication",
         "JWTHttpHeaderAuthentication",
     }
-    assert len(spec["paths"]) == 1
+    vendored = yaml.safe_load(spec_path("edgeimpulse").read_text(encoding="utf-8"))
+    assert spec["paths"] == vendored["paths"]  # every operation, untouched
     assert loopback_spec_dict("statsig")["servers"] == [{"url": "/"}]

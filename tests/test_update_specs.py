@@ -7,6 +7,7 @@ in a temporary folder, so the repository's own files are never touched.
 from __future__ import annotations
 
 import copy
+import gzip
 import hashlib
 import json
 import os
@@ -24,10 +25,25 @@ import pytest
 import yaml
 
 from tools import spec_update
-from tools.spec_diff import SpecError
+from tools.spec_diff import SpecError, validate_document
+from tools.spec_source import serialise
 
 REPO = Path(__file__).resolve().parent.parent
 STATSIG_PATH = "/console/v1/project/usage_billing/report"
+#: The vendor's whole published document (a public mirror), with its two stray control characters.
+FIXTURES = Path(__file__).parent / "fixtures" / "upstream"
+EDGE_IMPULSE_UPSTREAM = FIXTURES / "edge-impulse-openapi.yml.gz"
+EDGE_IMPULSE_UPSTREAM_SHA256 = "a300e4286f6b6b57c586e5f0c9fb478ca43c3ada00d887cce04b5c4c41bb9035"
+EI_W = "/api/organizations/{organizationId}/whitelabel/organizations"
+EI_R = EI_W + "/{innerOrganizationId}/usage/reports"
+EI_DOWNLOAD = EI_R + "/{reportId}/download"
+LIFECYCLE = {
+    "whitelabelAdminGetOrganizations": ("get", EI_W),
+    "whitelabelAdminGetOrganizationUsageReports": ("get", EI_R),
+    "whitelabelAdminCreateOrganizationUsageReport": ("post", EI_R),
+    "whitelabelAdminGetOrganizationUsageReport": ("get", EI_R + "/{reportId}"),
+    "whitelabelAdminDeleteOrganizationUsageReport": ("delete", EI_R + "/{reportId}"),
+}
 
 
 class Vendor:
@@ -61,6 +77,10 @@ class Vendor:
         self.routes[path] = (200, "application/json", json.dumps(document).encode(), headers or {})
         return self.url(path)
 
+    def serve_bytes(self, path: str, body: bytes, content_type: str = "application/yaml") -> str:
+        self.routes[path] = (200, content_type, body, {})
+        return self.url(path)
+
 
 @pytest.fixture
 def vendor() -> Iterator[Vendor]:
@@ -84,6 +104,21 @@ def repo(tmp_path: Path) -> Path:
         shutil.copytree(REPO / folder, root / folder, ignore=ignore)
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
     return root
+
+
+@pytest.fixture
+def seed_repo(repo: Path) -> Path:
+    """The repository copy as it was before the Edge Impulse lifecycle was vendored: the seed's download only."""
+    seed = (FIXTURES / "edgeimpulse-seed.yaml").read_bytes()
+    (repo / "specs" / "edgeimpulse.yaml").write_bytes(seed)
+    path = repo / "specs" / "provenance.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    entry = data["specs"]["edgeimpulse"]
+    entry["operations"] = [op for op in entry["operations"] if op.get("pinned")]
+    entry["sha256"] = hashlib.sha256(seed).hexdigest()
+    entry.pop("fetched", None)
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return repo
 
 
 def statsig_upstream() -> dict[str, Any]:
@@ -121,7 +156,32 @@ def with_optional_limit(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {name: (root / "specs" / name).read_bytes() for name in ("statsig.yaml", "provenance.json")}
+    return {
+        name: (root / "specs" / name).read_bytes() for name in ("statsig.yaml", "edgeimpulse.yaml", "provenance.json")
+    }
+
+
+def edge_impulse_upstream() -> bytes:
+    body = gzip.decompress(EDGE_IMPULSE_UPSTREAM.read_bytes())
+    assert hashlib.sha256(body).hexdigest() == EDGE_IMPULSE_UPSTREAM_SHA256, "the fixture must stay the vendor's bytes"
+    return body
+
+
+def add_lifecycle(*extra: str) -> list[str]:
+    return ["edgeimpulse", *(arg for op in LIFECYCLE for arg in ("--add-operation", op)), *extra]
+
+
+def provenance(root: Path, name: str) -> dict[str, Any]:
+    entry: dict[str, Any] = json.loads((root / "specs" / "provenance.json").read_text(encoding="utf-8"))["specs"][name]
+    return entry
+
+
+def operation_text(spec_text: str, path: str) -> str:
+    """The lines of one path item in a vendored spec, key line included."""
+    lines = spec_text.splitlines(keepends=True)
+    start = lines.index(f"  {path}:\n")
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("   "))
+    return "".join(lines[start:end])
 
 
 def run_module(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -150,7 +210,12 @@ def test_changed_upstream_is_vendored_reported_and_regenerates_cleanly(repo: Pat
     entry = json.loads((repo / "specs" / "provenance.json").read_text(encoding="utf-8"))["specs"]["statsig"]
     assert entry["sha256"] == hashlib.sha256((repo / "specs" / "statsig.yaml").read_bytes()).hexdigest()
     assert entry["vendored"] == date.today().isoformat()
-    assert entry["upstream"]["etag"] == '"v2"'
+    assert entry["fetched"]["etag"] == '"v2"'
+    assert entry["fetched"]["url"] == url  # the URL actually fetched, and how it was chosen
+    assert entry["fetched"]["via"] == "$USAGE_REPORTS_SPEC_UPSTREAM_STATSIG"
+    assert entry["upstream"]["url"] == "https://statsig-preview.mintlify.site/api-reference/statsig_openapi.json"
+    assert "etag" not in entry["upstream"]
+    assert entry["operations"][0]["source"]["url"] == url
 
     stale = run_module(repo, "tools.codegen", "check")
     assert stale.returncode == 1  # the stamp no longer matches: generate is required, and check says so
@@ -158,7 +223,8 @@ def test_changed_upstream_is_vendored_reported_and_regenerates_cleanly(repo: Pat
     generate = run_module(repo, "tools.codegen", "generate")
     assert generate.returncode == 0, generate.stdout + generate.stderr
     assert "limit" in "".join(
-        p.read_text(encoding="utf-8") for p in (repo / "generated" / "statsig_client" / "api").rglob("*.py")
+        p.read_text(encoding="utf-8")
+        for p in (repo / "generated" / "usage_reports_clients" / "statsig" / "api").rglob("*.py")
     )
 
     check = run_module(repo, "tools.codegen", "check")
@@ -300,10 +366,19 @@ def test_unknown_spec_name_is_a_usage_error(repo: Path, capsys: pytest.CaptureFi
 
 def test_upstream_flag_beats_environment_which_beats_provenance(monkeypatch: pytest.MonkeyPatch) -> None:
     entry = {"upstream": {"url": "https://vendor.example/spec.json"}}
-    assert spec_update.upstream_url("statsig", entry, {}) == "https://vendor.example/spec.json"
+    assert spec_update.upstream_url("statsig", entry, {}) == (
+        "https://vendor.example/spec.json",
+        "provenance.json upstream.url",
+    )
     monkeypatch.setenv("USAGE_REPORTS_SPEC_UPSTREAM_STATSIG", "https://mirror.example/spec.json")
-    assert spec_update.upstream_url("statsig", entry, {}) == "https://mirror.example/spec.json"
-    assert spec_update.upstream_url("statsig", entry, {"statsig": "http://127.0.0.1:1/x"}) == "http://127.0.0.1:1/x"
+    assert spec_update.upstream_url("statsig", entry, {}) == (
+        "https://mirror.example/spec.json",
+        "$USAGE_REPORTS_SPEC_UPSTREAM_STATSIG",
+    )
+    assert spec_update.upstream_url("statsig", entry, {"statsig": "http://127.0.0.1:1/x"}) == (
+        "http://127.0.0.1:1/x",
+        "--upstream",
+    )
 
 
 @pytest.mark.parametrize(
@@ -326,10 +401,10 @@ def test_reducing_a_vendored_spec_is_stable(name: str) -> None:
     entry = json.loads((REPO / "specs" / "provenance.json").read_text(encoding="utf-8"))["specs"][name]
     document = yaml.safe_load((REPO / "specs" / entry["spec"]).read_text(encoding="utf-8"))
     once, missing = spec_update.reduce_document(document, entry["operations"])
-    text = spec_update.serialise(once)
+    text = serialise(once)
     twice, _ = spec_update.reduce_document(yaml.safe_load(text), entry["operations"])
     assert missing == []
-    assert spec_update.serialise(twice) == text
+    assert serialise(twice) == text
 
 
 def test_reduction_keeps_components_reached_through_other_components() -> None:
@@ -361,3 +436,242 @@ def test_reduction_keeps_components_reached_through_other_components() -> None:
         "responses": {"Ok": document["components"]["responses"]["Ok"]},
         "schemas": document["components"]["schemas"],
     }
+
+
+# --------------------------------------------------------------------------- the real Edge Impulse document
+
+
+def test_real_edge_impulse_document_dry_run_repairs_stray_bytes_reports_additions_and_writes_nothing(
+    seed_repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = vendor.serve_bytes("/edge-impulse-openapi.yml", edge_impulse_upstream())
+    before = snapshot(seed_repo)
+
+    code = spec_update.main(add_lifecycle("--dry-run", "--upstream", f"edgeimpulse={url}"), root=seed_repo)
+
+    out = capsys.readouterr().out
+    assert code in (0, 1), out
+    assert f"fetched 987524 bytes, sha256 {EDGE_IMPULSE_UPSTREAM_SHA256}" in out
+    assert "repaired 2 character(s) the parsers refuse, none in a vendored part:" in out
+    repaired = "in components/schemas/OptimizeConfig/properties/earlyStoppingWindowSize/description"
+    assert f"line 20405, column 36: U+001C (INFORMATION SEPARATOR FOUR) -> U+FFFD {repaired}" in out
+    assert f"line 20405, column 48: U+001D (INFORMATION SEPARATOR THREE) -> U+FFFD {repaired}" in out
+    for operation_id, (method, path) in LIFECYCLE.items():
+        assert f"{operation_id} ({method.upper()} {path})" in out
+        assert f"{method.upper()} {path}: operation added" in out
+    assert "would update (dry run)" in out
+    assert snapshot(seed_repo) == before
+
+
+def test_real_edge_impulse_document_is_vendored_with_the_url_fetched_and_each_operations_source(
+    seed_repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = vendor.serve_bytes("/mirror/edge-impulse-openapi.yml", edge_impulse_upstream())
+    committed = (FIXTURES / "edgeimpulse-seed.yaml").read_text(encoding="utf-8")
+    note = "edgeimpulse=public mirror api-evangelist/edge-impulse@a7b9ded9"
+
+    code = spec_update.main(add_lifecycle("--upstream", f"edgeimpulse={url}", "--upstream-note", note), root=seed_repo)
+
+    out = capsys.readouterr().out
+    assert code in (0, 1), out
+    assert "updated: sha256 6df1c699832613deab5bad90c71606b97f1ae14dbffd617bc8aa0ead77acbe7d ->" in out
+    text = (seed_repo / "specs" / "edgeimpulse.yaml").read_text(encoding="utf-8")
+    vendored = yaml.safe_load(text)
+    assert {(m, p) for p, item in vendored["paths"].items() for m in item} == {
+        *LIFECYCLE.values(),
+        ("get", EI_DOWNLOAD),
+    }
+    assert operation_text(text, EI_DOWNLOAD) == operation_text(committed, EI_DOWNLOAD)  # the seed's, byte for byte
+    assert "x-middleware" not in operation_text(text, EI_DOWNLOAD)  # which the mirror's version has
+    assert "\ufffd" not in text
+    validate_document(vendored, "vendored")  # the extract is valid OpenAPI on its own
+
+    entry = provenance(seed_repo, "edgeimpulse")
+    assert entry["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert entry["upstream"]["url"] == "https://docs.edgeimpulse.com/.assets/openapi.yaml"  # the configured one
+    assert "last_modified" not in entry["upstream"]
+    fetched = entry["fetched"]
+    assert fetched["url"] == url
+    assert fetched["via"] == "--upstream"
+    assert fetched["sha256"] == EDGE_IMPULSE_UPSTREAM_SHA256
+    assert fetched["note"] == "public mirror api-evangelist/edge-impulse@a7b9ded9"
+    assert [(r["line"], r["found"]) for r in fetched["repairs"]] == [
+        (20405, "U+001C (INFORMATION SEPARATOR FOUR)"),
+        (20405, "U+001D (INFORMATION SEPARATOR THREE)"),
+    ]
+    sources = {op["operationId"]: (op.get("pinned", False), op["source"]) for op in entry["operations"]}
+    assert sources["whitelabelAdminDownloadOrganizationUsageReport"] == (
+        True,
+        {"seed": "shared/seeds/000_6098d07606087fe2.txt"},
+    )
+    today = date.today().isoformat()
+    for operation_id in LIFECYCLE:
+        assert sources[operation_id] == (False, {"url": url, "sha256": EDGE_IMPULSE_UPSTREAM_SHA256, "fetched": today})
+
+
+def test_second_run_against_the_same_real_document_changes_nothing(
+    seed_repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = vendor.serve_bytes("/edge-impulse-openapi.yml", edge_impulse_upstream())
+    spec_update.main(add_lifecycle("--upstream", f"edgeimpulse={url}"), root=seed_repo)
+    capsys.readouterr()
+    before = snapshot(seed_repo)
+
+    code = spec_update.main(["edgeimpulse", "--upstream", f"edgeimpulse={url}", "--json"], root=seed_repo)
+
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert payload["exit_code"] == 0
+    assert payload["specs"][0]["status"] == "unchanged"
+    assert payload["specs"][0]["changes"] == []
+    assert len(payload["specs"][0]["repairs"]) == 2
+    assert snapshot(seed_repo) == before
+
+
+def test_the_committed_edge_impulse_spec_is_exactly_what_the_real_document_gives(
+    repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """specs/edgeimpulse.yaml was made by this tool from this document: running it again changes no byte."""
+    url = vendor.serve_bytes("/edge-impulse-openapi.yml", edge_impulse_upstream())
+
+    code = spec_update.main(["edgeimpulse", "--dry-run", "--json", "--upstream", f"edgeimpulse={url}"], root=repo)
+
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["specs"][0]["status"] == "unchanged", payload
+    assert code == 0
+    assert provenance(repo, "edgeimpulse")["fetched"]["sha256"] == EDGE_IMPULSE_UPSTREAM_SHA256
+
+
+def test_a_refused_byte_inside_a_vendored_operation_fails_naming_where_and_writes_nothing(
+    seed_repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = edge_impulse_upstream().replace(
+        b"description: White label admin only API to get the list of all organizations.",
+        b"description: White label admin only API to get the list of all \x1corganizations.",
+    )
+    url = vendor.serve_bytes("/edge-impulse-openapi.yml", body)
+    before = snapshot(seed_repo)
+
+    code = spec_update.main(add_lifecycle("--upstream", f"edgeimpulse={url}"), root=seed_repo)
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "FAILED, specs/edgeimpulse.yaml left unchanged" in err
+    assert "inside a vendored part" in err
+    assert f"U+001C (INFORMATION SEPARATOR FOUR) -> U+FFFD in paths/{EI_W}/get/description" in err
+    assert snapshot(seed_repo) == before
+
+
+def test_invalid_utf8_outside_the_vendored_operations_is_repaired_and_reported(
+    repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = json.dumps(with_optional_limit(statsig_upstream())).replace("List gates", "List g\\u00e4tes").encode()
+    body = body.replace(b"g\\u00e4tes", b"g\xe4tes")  # latin-1, not UTF-8
+    url = vendor.serve_bytes("/statsig.json", body, "application/json")
+
+    code = spec_update.main(["statsig", "--upstream", f"statsig={url}"], root=repo)
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "invalid UTF-8 byte E4 -> U+FFFD in paths//console/v1/gates/get/summary" in out
+    assert provenance(repo, "statsig")["fetched"]["repairs"][0]["found"] == "invalid UTF-8 byte E4"
+
+
+def test_only_the_extracted_document_is_validated(
+    repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = with_optional_limit(statsig_upstream())
+    document["paths"]["/console/v1/gates"]["get"]["parameters"] = [{"name": "x", "in": "body"}]  # invalid OpenAPI
+    url = vendor.serve_json("/statsig.json", document)
+
+    code = spec_update.main(["statsig", "--upstream", f"statsig={url}"], root=repo)
+
+    assert code == 0, capsys.readouterr()
+    vendored = yaml.safe_load((repo / "specs" / "statsig.yaml").read_text(encoding="utf-8"))
+    assert [p["name"] for p in vendored["paths"][STATSIG_PATH]["get"]["parameters"]][-1] == "limit"
+
+
+def test_a_redirect_records_the_final_url_as_each_operations_source(
+    repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    final = vendor.serve_json("/v2/statsig.json", with_optional_limit(statsig_upstream()))
+    vendor.routes["/latest"] = (302, "text/plain", b"", {"Location": "/v2/statsig.json"})
+
+    code = spec_update.main(["statsig", "--upstream", f"statsig={vendor.url('/latest')}"], root=repo)
+
+    assert code == 0, capsys.readouterr()
+    entry = provenance(repo, "statsig")
+    assert entry["fetched"]["url"] == vendor.url("/latest")
+    assert entry["fetched"]["final_url"] == final
+    assert entry["operations"][0]["source"]["url"] == final
+
+
+def test_an_unchanged_operation_keeps_its_committed_text_when_upstream_is_json(
+    repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only what changed is rewritten: the diff a reviewer reads is the vendor's change, not a reformatting."""
+    committed = (repo / "specs" / "statsig.yaml").read_text(encoding="utf-8")
+    url = vendor.serve_json("/statsig.json", with_optional_limit(statsig_upstream()))
+
+    assert spec_update.main(["statsig", "--upstream", f"statsig={url}"], root=repo) == 0, capsys.readouterr()
+
+    text = (repo / "specs" / "statsig.yaml").read_text(encoding="utf-8")
+    old_lines, new_lines = committed.splitlines(), text.splitlines()
+    removed = [line for line in old_lines if line not in new_lines]
+    assert removed == []
+    assert text.startswith(committed.split("paths:")[0])  # info, servers, security: the same bytes
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--add-operation", "whitelabelAdminGetOrganizations"], "needs exactly one spec NAME"),
+        (["edgeimpulse", "statsig", "--add-operation", "x"], "needs exactly one spec NAME"),
+        (["statsig", "--upstream-note", "stripe=x"], "unknown spec name(s) stripe"),
+        (["statsig", "--upstream", "statsig"], "expected NAME=URL"),
+    ],
+)
+def test_bad_usage_exits_2(repo: Path, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert spec_update.main(argv, root=repo) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_an_unknown_operation_id_to_add_fails_the_spec(
+    repo: Path, vendor: Vendor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = vendor.serve_json("/statsig.json", statsig_upstream())
+    code = spec_update.main(["statsig", "--upstream", f"statsig={url}", "--add-operation", "nope"], root=repo)
+    assert code == 2
+    assert "--add-operation nope: no operation with this operationId upstream" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- through nox
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("upstream", "expected"), [("ok", 0), ("breaking", 1), ("down", 2)])
+def test_nox_session_exits_with_the_tools_own_code(repo: Path, vendor: Vendor, upstream: str, expected: int) -> None:
+    """CI tells "breaking" (1) from "could not fetch or parse" (2) by nox's exit status alone."""
+    shutil.copy(REPO / "noxfile.py", repo / "noxfile.py")
+    document = with_optional_limit(statsig_upstream())
+    if upstream == "breaking":
+        document["components"]["securitySchemes"]["STATSIG-API-KEY"]["name"] = "STATSIG-CONSOLE-KEY"
+    url = vendor.serve_json("/statsig.json", document) if upstream != "down" else vendor.url("/missing")
+    env = {"PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+
+    result = run_module(
+        repo,
+        "nox",
+        "--no-venv",
+        "--no-install",
+        "-s",
+        "update_specs",
+        "--",
+        "statsig",
+        "--dry-run",
+        "--upstream",
+        f"statsig={url}",
+        env=env,
+    )
+
+    assert result.returncode == expected, result.stdout + result.stderr

@@ -1,4 +1,4 @@
-"""usage_reports: one typed interface over three vendors' usage-report downloads.
+"""usage_reports: one typed interface over several vendors' usage-report downloads.
 
     from datetime import date
     from usage_reports import UsageReports, StatsigUsageReport
@@ -8,20 +8,22 @@
         print(report.path, report.size, report.sha256)
 
 Every error is a ``UsageReportsError``; the whole tree is drawn in the docstring
-of ``usage_reports._exceptions``.
+of ``usage_reports._exceptions``. Simulators for your own tests are in
+``usage_reports.testing``.
 """
 
-from ._client import AsyncUsageReports, UsageReports
 from ._constants import (
     DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_FETCH_SIZE,
     DEFAULT_MAX_RETRIES,
     DEFAULT_POOL_TIMEOUT,
     DEFAULT_READ_TIMEOUT,
     DEFAULT_TIMEOUT,
     DEFAULT_WRITE_TIMEOUT,
     MAX_RETRY_AFTER,
-    STATSIG_RATE_LIMITS,
 )
+from ._contract import ProviderSettings, ReportRequest
 from ._exceptions import (
     APIError,
     AuthenticationError,
@@ -31,18 +33,26 @@ from ._exceptions import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    ReportJobFailed,
+    ReportWaitExceeded,
     ServerError,
+    StorageError,
     Timeout,
     UnexpectedResponse,
     UsageReportsError,
 )
 from ._models import UsageReport
-from ._requests import AltostratUsagePdf, EdgeImpulseUsageReport, ReportRequest, StatsigUsageReport
-from ._settings import Altostrat, EdgeImpulse, ProviderSettings, Statsig
+from ._periods import Period
+from ._providers._clients import AsyncUsageReports, UsageReports
+from ._providers.altostrat import Altostrat, AltostratUsagePdf
+from ._providers.edge_impulse import EdgeImpulse, EdgeImpulseUsageReport
+from ._providers.statsig import STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
 from ._version import __version__
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_FETCH_SIZE",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_POOL_TIMEOUT",
     "DEFAULT_READ_TIMEOUT",
@@ -61,13 +71,17 @@ __all__ = [
     "InvalidRequest",
     "MissingCredentials",
     "NotFound",
+    "Period",
     "PermissionDenied",
     "ProviderSettings",
     "RateLimited",
+    "ReportJobFailed",
     "ReportRequest",
+    "ReportWaitExceeded",
     "ServerError",
     "Statsig",
     "StatsigUsageReport",
+    "StorageError",
     "Timeout",
     "UnexpectedResponse",
     "UsageReport",

@@ -1,8 +1,6 @@
-"""The `usage-reports` command line, built on the public facade only.
+"""The `usage-reports` command line, generic over the provider registry.
 
-    usage-reports edge-impulse --organization-id N --inner-organization-id N --report-id N
-    usage-reports altostrat --workspace-id ID
-    usage-reports statsig --end DATE [--start DATE]
+    usage-reports <provider command> [options]      one report (see --help for the commands)
     usage-reports fetch-all CONFIG.toml --out-dir DIR [--concurrency N]
     usage-reports demo [--out-dir DIR]
 
@@ -14,53 +12,32 @@ Every error is one line on stderr: no traceback, no secret.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Final, NoReturn
 
-from . import (
-    DEFAULT_MAX_RETRIES,
-    Altostrat,
-    AltostratUsagePdf,
-    AsyncUsageReports,
-    EdgeImpulse,
-    EdgeImpulseUsageReport,
-    InvalidRequest,
-    MissingCredentials,
-    ReportRequest,
-    Statsig,
-    StatsigUsageReport,
-    UsageReport,
-    UsageReports,
-    UsageReportsError,
-    __version__,
-)
-from ._batch import DEFAULT_CONCURRENCY, MANIFEST_NAME, BaseSettings, Batch, exit_code_of, plan
-from ._config import ConfigError, Entry, load_config, parse_timestamp
-from ._progress import Progress, human_size
+from ._batch import DEFAULT_CONCURRENCY, BaseSettings, exit_code_of, run_batch
+from ._cliargs import day, int_at_least, seconds
+from ._client import UsageReports
+from ._config import ConfigError, load_config
+from ._constants import DEFAULT_MAX_RETRIES
+from ._contract import Command, Provider, ReportRequest
+from ._exceptions import InvalidRequest, MissingCredentials, UsageReportsError
+from ._models import UsageReport
+from ._output import PROG, Output, UsageError, print_rows
+from ._periods import PERIOD_HELP, Period
+from ._progress import human_size
+from ._providers import providers
+from ._signals import exit_status, stopping_on_signals
+from ._version import __version__
 
-PROG: Final = "usage-reports"
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INTERRUPTED: Final = 130
-_MIN_SECRET_LENGTH: Final = 4
-_CREDENTIAL_VARIABLES: Final = (
-    EdgeImpulse.ENV_API_KEY,
-    EdgeImpulse.ENV_JWT,
-    Altostrat.ENV_TOKEN,
-    Statsig.ENV_CONSOLE_API_KEY,
-)
-
-
-class UsageError(Exception):
-    """Bad usage or input found by the command line itself (exit 2)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,103 +47,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-# --- output -------------------------------------------------------------------------
-
-
-class Output:
-    """Where results and errors go; scrubs known secrets from every error line."""
-
-    def __init__(self, *, json_output: bool, quiet: bool, stdout: IO[str], stderr: IO[str]) -> None:
-        self.json = json_output
-        self.quiet = quiet
-        self.stdout = stdout
-        self.stderr = stderr
-        self._secrets: set[str] = set()
-
-    def add_secrets(self, secrets: Iterable[str | None]) -> None:
-        self._secrets.update(s for s in secrets if s and len(s) >= _MIN_SECRET_LENGTH)
-
-    def redact(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, "[REDACTED]")
-        return " ".join(text.split())  # one line, whatever the message held
-
-    def progress(self, total: int = 0) -> Progress:
-        return Progress.for_stream(self.stderr, quiet=self.quiet or self.json, total=total)
-
-    def text(self, line: str = "") -> None:
-        if not self.json and not self.quiet:
-            print(line, file=self.stdout)
-
-    def result(self, document: Mapping[str, Any]) -> None:
-        if self.json:
-            print(json.dumps(document, ensure_ascii=False), file=self.stdout)
-
-    def error(self, message: str) -> None:
-        print(f"{PROG}: error: {self.redact(message)}", file=self.stderr)
-
-    def fail(self, error: BaseException | str, code: int) -> int:
-        message = _message(error) if isinstance(error, BaseException) else error
-        self.error(message)
-        kind = type(error).__name__ if isinstance(error, BaseException) else "UsageError"
-        self.result({"ok": False, "exit_code": code, "error": {"type": kind, "message": self.redact(message)}})
-        return code
-
-
-def _message(error: BaseException) -> str:
-    if isinstance(error, MissingCredentials):
-        return f"{error.provider}: no credential; set the {error.env_var} environment variable"
-    if isinstance(error, UsageReportsError | UsageError | ConfigError):
-        return str(error)
-    if isinstance(error, OSError):
-        where = f"{error.filename}: " if error.filename else ""
-        return f"{where}{error.strerror or type(error).__name__}"
-    return f"internal error ({type(error).__name__}); please report it"
-
-
-# --- argument types ------------------------------------------------------------------
-
-
-def _timestamp(text: str) -> date | datetime:
-    try:
-        return parse_timestamp(text, "date")
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("date: ")) from None
-
-
-def _int_at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse type: an integer of at least ``minimum``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{text} must be {minimum} or more")
-        return value
-
-    return parse
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError("must be a positive number of seconds")
-    return value
+def _credential_variables() -> list[str]:
+    return [name for provider in providers() for name in provider.credential_variables]
 
 
 # --- the parser ------------------------------------------------------------------------
 
-_EPILOG: Final = """\
-credentials come from the environment: EDGE_IMPULSE_API_KEY (or EDGE_IMPULSE_JWT),
-ALTOSTRAT_TOKEN, STATSIG_CONSOLE_API_KEY; *_BASE_URL variables point a provider elsewhere.
+
+def _epilog() -> str:
+    variables = ", ".join(_credential_variables())
+    return f"""\
+credentials come from the environment: {variables};
+*_BASE_URL variables point a provider elsewhere.
 exit codes: 0 success; 1 the vendor or the network failed (after retries);
 2 bad usage, invalid input, bad config or missing credentials (nothing sent).
-try it with no account and no network: usage-reports demo"""
+try it with no account and no network: {PROG} demo"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,12 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("-q", "--quiet", action="store_true", help="no progress and no text on success")
     group.add_argument(
         "--max-retries",
-        type=_int_at_least(0),
+        type=int_at_least(0),
         default=DEFAULT_MAX_RETRIES,
         metavar="N",
         help=f"retries of a failed request (default {DEFAULT_MAX_RETRIES})",
     )
-    group.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="connect/read/write timeout")
+    group.add_argument("--timeout", type=seconds, metavar="SECONDS", help="connect/read/write timeout")
     group.add_argument(
         "-v", "--verbose", action="count", default=0, help="log retries and timings to stderr (-vv: every response)"
     )
@@ -191,40 +86,40 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="PATH",
-        help="file to write ('-' for stdout; a folder gets the suggested name); default: the suggested name here",
+        help="file to write ('-' for stdout; a folder, or any PATH ending in '/', gets the suggested name); "
+        "default: the suggested name here",
     )
     single.add_argument("--force", action="store_true", help="replace an existing file")
 
     parser = _Parser(
         prog=PROG,
-        description="Pull usage reports from Edge Impulse, Altostrat and Statsig.",
-        epilog=_EPILOG,
+        description="Pull usage reports from " + ", ".join(p.title for p in providers()) + ".",
+        epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
 
-    edge = commands.add_parser(
-        "edge-impulse", parents=[single, common], help="one Edge Impulse white-label usage report (CSV)"
+    periods = _Parser(add_help=False)
+    when = periods.add_argument_group("period", PERIOD_HELP + ".")
+    when.add_argument("--period", metavar="PERIOD", help="the period of the report, e.g. last-month or 2026-10")
+    when.add_argument("--timezone", metavar="TZ", help="IANA time zone of the period, e.g. Europe/Berlin (default UTC)")
+    when.add_argument(
+        "--as-of", type=day, metavar="DATE", help="the day relative periods count from (default: today), for backfills"
     )
-    edge.add_argument("--organization-id", type=int, required=True, metavar="N")
-    edge.add_argument("--inner-organization-id", type=int, required=True, metavar="N")
-    edge.add_argument("--report-id", type=int, required=True, metavar="N")
-    edge.set_defaults(handler=_edge_impulse)
 
-    alto = commands.add_parser("altostrat", parents=[single, common], help="one Altostrat workspace usage PDF")
-    alto.add_argument("--workspace-id", required=True, metavar="ID")
-    alto.set_defaults(handler=_altostrat)
-
-    stat = commands.add_parser(
-        "statsig",
-        parents=[single, common],
-        help="one Statsig usage billing report (CSV)",
-        description="DATE is an ISO date (UTC midnight) or a datetime with an offset, e.g. 2026-11-01T00:00:00+01:00.",
-    )
-    stat.add_argument("--end", type=_timestamp, required=True, metavar="DATE", help="end of the period (exclusive)")
-    stat.add_argument("--start", type=_timestamp, metavar="DATE", help="start of the period (default: Statsig's)")
-    stat.set_defaults(handler=_statsig)
+    for provider in providers():
+        sub = commands.add_parser(
+            provider.command,
+            parents=[single, *([periods] if provider.takes_period else []), common],
+            help=provider.summary,
+        )
+        provider.add_arguments(sub)
+        sub.set_defaults(handler=_single_handler(provider))
+        for command in provider.commands:
+            listing = commands.add_parser(command.name, parents=[common], help=command.summary)
+            command.add_arguments(listing)
+            listing.set_defaults(handler=_command_handler(command))
 
     batch = commands.add_parser(
         "fetch-all",
@@ -234,7 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
         "A file already recorded there with the same sha256 is skipped unless --force.",
     )
     batch.add_argument("config", type=Path, metavar="CONFIG.toml")
-    batch.add_argument("--out-dir", type=Path, required=True, metavar="DIR")
+    batch.add_argument(
+        "--out-dir", required=True, metavar="DIR", help="where reports and manifest.json go; may contain {period}"
+    )
+    batch.add_argument(
+        "--period", metavar="PERIOD", help="replaces [defaults] period (an entry's own period still wins)"
+    )
+    batch.add_argument("--timezone", metavar="TZ", help="replaces [defaults] timezone")
+    batch.add_argument(
+        "--as-of", type=day, metavar="DATE", help="the day relative periods count from (default: today), for backfills"
+    )
     _batch_options(batch)
     batch.set_defaults(handler=_fetch_all)
 
@@ -242,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         parents=[common],
         help="the whole product against local simulators: no account, no network",
-        description="Start local simulators of the three vendors and run fetch-all with a built-in config.",
+        description="Start local simulators of every provider and run fetch-all with a built-in config.",
     )
     demo.add_argument(
         "--out-dir", type=Path, default=Path("usage-reports-demo"), metavar="DIR", help="default: ./usage-reports-demo"
@@ -255,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _batch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrency",
-        type=_int_at_least(1),
+        type=int_at_least(1),
         default=DEFAULT_CONCURRENCY,
         metavar="N",
         help=f"downloads at once (default {DEFAULT_CONCURRENCY})",
@@ -266,23 +170,47 @@ def _batch_options(parser: argparse.ArgumentParser) -> None:
 # --- single reports ---------------------------------------------------------------------
 
 
-def _edge_impulse(args: argparse.Namespace, out: Output) -> int:
-    request = EdgeImpulseUsageReport(args.organization_id, args.inner_organization_id, args.report_id)
-    return _single(request, args, out)
+def _single_handler(provider: Provider) -> Callable[[argparse.Namespace, Output], int]:
+    def handle(args: argparse.Namespace, out: Output) -> int:
+        period = None
+        if getattr(args, "period", None) is not None:
+            try:
+                period = Period.parse(args.period, as_of=args.as_of, tz=args.timezone)
+            except InvalidRequest as exc:
+                raise UsageError(f"--period/--timezone: {exc}") from None
+        return _single(provider.request_from_arguments(args, period), args, out)
+
+    return handle
 
 
-def _altostrat(args: argparse.Namespace, out: Output) -> int:
-    return _single(AltostratUsagePdf(args.workspace_id), args, out)
+def _command_handler(command: Command) -> Callable[[argparse.Namespace, Output], int]:
+    def handle(args: argparse.Namespace, out: Output) -> int:
+        with UsageReports(timeout=args.timeout, max_retries=args.max_retries) as client:
+            rows = command.run(client, args)
+        out.result({"ok": True, "exit_code": EXIT_OK, "rows": rows})
+        if not out.json:
+            print_rows(rows, command.columns, out.stdout)
+        return EXIT_OK
 
-
-def _statsig(args: argparse.Namespace, out: Output) -> int:
-    return _single(StatsigUsageReport(end=args.end, start=args.start), args, out)
+    return handle
 
 
 def _destination(request: ReportRequest, output: str | None, force: bool) -> Path:
-    path = Path(output) if output else Path(request.suggested_filename)
-    if path.is_dir():
-        path = path / request.suggested_filename
+    """The file to write: ``-o`` as given, or the suggested name inside it when it is (or ends like) a folder."""
+    if not output:
+        path = Path(request.suggested_filename)
+    elif output.endswith(("/", os.sep)) or Path(output).is_dir():
+        folder = Path(output)
+        if not folder.is_dir():
+            try:
+                folder.mkdir(parents=True)
+            except OSError as exc:
+                raise UsageError(
+                    f"-o {output}: cannot create the folder ({exc.strerror or type(exc).__name__})"
+                ) from None
+        path = folder / request.suggested_filename
+    else:
+        path = Path(output)
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; use --force to replace it")
     return path
@@ -306,17 +234,13 @@ def _single(request: ReportRequest, args: argparse.Namespace, out: Output) -> in
     if to_stdout and out.json:
         raise UsageError("--json and -o - both want stdout; choose one")
     destination = None if to_stdout else _destination(request, args.output, args.force)
-    base = BaseSettings.from_environment(os.environ)
-    out.add_secrets(base.secrets())
     progress = out.progress()
     label = request.suggested_filename
 
     def advance(received: int) -> None:
         progress.advance(label, received)
 
-    with UsageReports(
-        base.edge_impulse, base.altostrat, base.statsig, timeout=args.timeout, max_retries=args.max_retries
-    ) as client:
+    with UsageReports(timeout=args.timeout, max_retries=args.max_retries) as client:
         progress.start(label)
         try:
             if destination is None:
@@ -341,100 +265,19 @@ def _single(request: ReportRequest, args: argparse.Namespace, out: Output) -> in
 # --- batches -------------------------------------------------------------------------------
 
 
-def run_batch(
-    entries: list[Entry],
-    *,
-    source: str,
-    base: BaseSettings,
-    environ: Mapping[str, str],
-    out_dir: Path,
-    args: argparse.Namespace,
-    out: Output,
-) -> tuple[int, list[dict[str, Any]]]:
-    """Plan (credentials checked, nothing sent), then download; the exit code and the manifest records."""
-    out.add_secrets(base.secrets())
-    planned = plan(entries, base, environ, source)
-    out.add_secrets(s for item in planned for s in item.settings.secrets())
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out-dir {out_dir} exists and is not a folder")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--out-dir {out_dir}: cannot create it ({exc.strerror or type(exc).__name__})") from None
-
-    async def download_all() -> list[dict[str, Any]]:
-        async with AsyncUsageReports(
-            base.edge_impulse,
-            base.altostrat,
-            base.statsig,
-            timeout=args.timeout,
-            max_retries=args.max_retries,
-            environ=environ,
-        ) as client:
-            batch = Batch(
-                client=client,
-                out_dir=out_dir,
-                progress=out.progress(total=len(planned)),
-                redact=out.redact,
-                concurrency=args.concurrency,
-                force=args.force,
-            )
-            return await batch.run(planned)
-
-    records = asyncio.run(download_all())
-    code = max((record["exit_code"] for record in records), default=EXIT_OK)
-    for record in records:
-        if not record["ok"]:
-            out.error(f"{_label(record)}: {record['error']['message']}")
-    manifest = out_dir / MANIFEST_NAME
-    out.result(
-        {
-            "ok": code == EXIT_OK,
-            "exit_code": code,
-            "out_dir": str(out_dir),
-            "manifest": str(manifest),
-            "entries": records,
-        }
-    )
-    if not out.json and not out.quiet:
-        print_table(records, out.stdout)
-        counts = _counts(records)
-        out.text(f"\n{counts}; manifest: {manifest}")
-    return code, records
-
-
-def _label(record: Mapping[str, Any]) -> str:
-    return f"{record['provider']}" + (f" ({record['name']})" if record.get("name") else "") + f" {record['path']}"
-
-
-def _counts(records: list[dict[str, Any]]) -> str:
-    downloaded = sum(1 for r in records if r["ok"] and not r["skipped"])
-    skipped = sum(1 for r in records if r["skipped"])
-    failed = sum(1 for r in records if not r["ok"])
-    return f"{downloaded} downloaded, {skipped} already present (skipped), {failed} failed"
-
-
-def print_table(records: list[dict[str, Any]], stream: IO[str]) -> None:
-    rows = [("PROVIDER", "NAME", "RESULT", "SIZE", "SHA256", "FILE")]
-    for r in records:
-        result = "skipped" if r["skipped"] else "ok" if r["ok"] else "FAILED"
-        size = human_size(r["size"]) if r["size"] is not None else "-"
-        sha = r["sha256"][:12] if r["sha256"] else "-"
-        rows.append((r["provider"], r["name"] or "-", result, size, sha, r["path"]))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        cells = [
-            cell.rjust(width) if i == 3 else cell.ljust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        print("  ".join(cells).rstrip(), file=stream)
-
-
 def _fetch_all(args: argparse.Namespace, out: Output) -> int:
-    entries = load_config(args.config)
-    base = BaseSettings.from_environment(os.environ)
+    config = load_config(args.config, period=args.period, timezone=args.timezone, as_of=args.as_of)
     code, _ = run_batch(
-        entries, source=str(args.config), base=base, environ=os.environ, out_dir=args.out_dir, args=args, out=out
+        config,
+        source=str(args.config),
+        base=BaseSettings(os.environ),
+        environ=os.environ,
+        out_dir=args.out_dir,
+        out=out,
+        concurrency=args.concurrency,
+        force=args.force,
+        timeout=args.timeout,
+        max_retries=args.max_retries,
     )
     return code
 
@@ -442,7 +285,7 @@ def _fetch_all(args: argparse.Namespace, out: Output) -> int:
 def _demo(args: argparse.Namespace, out: Output) -> int:
     from ._demo import run_demo  # the simulators load only for the demo
 
-    return run_demo(args, out)
+    return run_demo(out, out_dir=args.out_dir, concurrency=args.concurrency, force=args.force, timeout=args.timeout)
 
 
 # --- entry point -------------------------------------------------------------------------
@@ -473,13 +316,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Output(json_output=args.json, quiet=args.quiet, stdout=sys.stdout, stderr=sys.stderr)
     _configure_logging(args.verbose, out)
-    out.add_secrets(os.environ.get(name) for name in _CREDENTIAL_VARIABLES)
+    out.add_secrets(os.environ.get(name) for name in _credential_variables())
     handler: Callable[[argparse.Namespace, Output], int] = args.handler
     try:
-        return handler(args, out)
-    except KeyboardInterrupt:
-        out.error("interrupted")
-        return EXIT_INTERRUPTED
+        with stopping_on_signals():  # SIGTERM/SIGHUP/SIGINT unwind like Ctrl-C: downloads abort, no .part is left
+            return handler(args, out)
+    except KeyboardInterrupt as exc:  # _signals.Terminated too
+        out.error(str(exc) or "interrupted")
+        return exit_status(exc)
     except (ConfigError, UsageError, InvalidRequest, MissingCredentials) as exc:
         return out.fail(exc, EXIT_USAGE)
     except UsageReportsError as exc:

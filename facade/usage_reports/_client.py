@@ -11,25 +11,27 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 import attrs
 import httpx
 
-from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from ._drivers import run_async, run_sync
-from ._engine import Job, Transfer, transfer
+from ._constants import DEFAULT_MAX_FETCH_SIZE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._contract import Flow, Provider, ProviderSettings, RateLimits, ReportRequest
+from ._deadline import deadline_seconds
+from ._drivers import Steps, run_async, run_sync
+from ._engine import Job, Transfer, flow, transfer
 from ._exceptions import InvalidRequest
 from ._logging import install_http_log_guard
 from ._models import UsageReport
-from ._providers import adapter_for
+from ._providers import provider_for_request, provider_for_settings, provider_named, providers
 from ._ratelimit import RateLimiter
 from ._redact import Redactor
-from ._requests import ReportRequest
-from ._settings import Altostrat, EdgeImpulse, ProviderSettings, Statsig
-from ._sinks import FileSink, MemorySink, Sink, check_destination
+from ._sinks import FileSink, MemorySink, Sink, check_destination, fetch_size_cap
+from ._storage import ObjectLocation, RemoteSink, is_remote, resolve
 
 TimeoutTypes = float | httpx.Timeout | None
+T = TypeVar("T")
 
 
 def _timeout(value: TimeoutTypes) -> httpx.Timeout:
@@ -45,88 +47,176 @@ def _timeout(value: TimeoutTypes) -> httpx.Timeout:
     return httpx.Timeout(float(value))
 
 
+class _Shared:
+    """What a client and its ``with_options`` copies share: settings, limiters, the HTTP client."""
+
+    def __init__(self, given: dict[str, ProviderSettings], environ: Mapping[str, str]) -> None:
+        self.given = given
+        self.environ = environ
+        self.resolved: dict[str, ProviderSettings] = {}
+        self.limiters: dict[tuple[str, str, RateLimits], RateLimiter] = {}
+        self.lock = threading.Lock()
+        self.redact = self._redactor()
+
+    def settings(self, provider: Provider) -> ProviderSettings:
+        """The provider's settings, filled from the environment when first used (errors name the variable)."""
+        with self.lock:
+            settings = self.resolved.get(provider.name)
+        if settings is None:
+            base = self.given.get(provider.name) or provider.default_settings()
+            settings = base.with_environment(self.environ)
+            with self.lock:
+                settings = self.resolved.setdefault(provider.name, settings)
+                self.redact = self._redactor()
+        return settings
+
+    def limiter(self, provider: Provider, settings: ProviderSettings) -> RateLimiter | None:
+        limits, key = provider.rate_limits(settings)
+        if not limits:
+            return None
+        with self.lock:
+            limiter = self.limiters.get((provider.name, key, limits))
+            if limiter is None:
+                limiter = self.limiters[(provider.name, key, limits)] = RateLimiter(limits)
+            return limiter
+
+    def _redactor(self) -> Redactor:
+        """Every credential this client could send: given, resolved, or waiting in a credential variable."""
+        variables = (name for provider in providers() for name in provider.credential_variables)
+        return Redactor(
+            [
+                *(secret for settings in self.given.values() for secret in settings.secrets()),
+                *(secret for settings in self.resolved.values() for secret in settings.secrets()),
+                *(self.environ.get(name) for name in variables),
+            ]
+        )
+
+
+def _given_settings(
+    positional: tuple[ProviderSettings, ...], named: Mapping[str, object]
+) -> dict[str, ProviderSettings]:
+    given: dict[str, ProviderSettings] = {}
+    for settings in positional:
+        provider = provider_for_settings(settings)
+        if provider.name in given:
+            raise InvalidRequest(f"{provider.name} settings given twice")
+        given[provider.name] = settings
+    for name, value in named.items():
+        named_provider = provider_named(name)
+        if named_provider is None:
+            known = ", ".join(p.name for p in providers())
+            raise InvalidRequest(f"unexpected keyword argument {name}=: neither an option nor a provider ({known})")
+        if value is None:
+            continue
+        if not isinstance(value, named_provider.settings_type):
+            raise InvalidRequest(
+                f"{name}= takes {named_provider.settings_type.__name__}(...) settings, not {type(value).__name__}"
+            )
+        if name in given:
+            raise InvalidRequest(f"{name} settings given twice")
+        given[name] = value
+    return given
+
+
+def _max_retries(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidRequest("max_retries must be an int >= 0")
+    return value
+
+
 class _BaseUsageReports:
-    def __init__(
+    """Settings are resolved per provider when first used, so an unrelated provider's bad variable never matters."""
+
+    _shared: _Shared
+    timeout: httpx.Timeout
+    max_retries: int
+    deadline: float
+    max_fetch_size: int
+
+    def _setup(
         self,
-        edge_impulse: EdgeImpulse | None = None,
-        altostrat: Altostrat | None = None,
-        statsig: Statsig | None = None,
-        *,
-        timeout: TimeoutTypes = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        environ: Mapping[str, str] | None = None,
+        settings: tuple[ProviderSettings, ...],
+        named: Mapping[str, object],
+        timeout: TimeoutTypes,
+        max_retries: int,
+        environ: Mapping[str, str] | None,
+        deadline: float | None,
+        max_fetch_size: int,
     ) -> None:
-        env = os.environ if environ is None else environ
-        for name, value, kind in (
-            ("edge_impulse", edge_impulse, EdgeImpulse),
-            ("altostrat", altostrat, Altostrat),
-            ("statsig", statsig, Statsig),
-        ):
-            if value is not None and not isinstance(value, kind):
-                raise InvalidRequest(f"{name}= takes {kind.__name__}(...) settings, not {type(value).__name__}")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise InvalidRequest("max_retries must be an int >= 0")
-        self._settings: dict[type, ProviderSettings] = {
-            EdgeImpulse: (edge_impulse or EdgeImpulse()).with_environment(env),
-            Altostrat: (altostrat or Altostrat()).with_environment(env),
-            Statsig: (statsig or Statsig()).with_environment(env),
-        }
+        self._shared = _Shared(_given_settings(settings, named), os.environ if environ is None else environ)
         self.timeout = _timeout(timeout)
-        self.max_retries = max_retries
-        self._limiters: dict[tuple[str, str, tuple[tuple[int, float], ...]], RateLimiter] = {}
-        self._limiters_lock = threading.Lock()
-        self._redact = Redactor(self._redact_secrets())
+        self.max_retries = _max_retries(max_retries)
+        self.deadline = deadline_seconds(deadline)
+        self.max_fetch_size = fetch_size_cap(max_fetch_size)
         install_http_log_guard()
+
+    def _copy_options(self, copy: Self, timeout: TimeoutTypes, max_retries: int | None, deadline: float | None) -> Self:
+        copy._shared = self._shared
+        copy.timeout = self.timeout if timeout is None else _timeout(timeout)
+        copy.max_retries = self.max_retries if max_retries is None else _max_retries(max_retries)
+        copy.deadline = self.deadline if deadline is None else deadline_seconds(deadline)
+        copy.max_fetch_size = self.max_fetch_size
+        return copy
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(timeout={self.timeout!r}, max_retries={self.max_retries})"
 
-    def _limiter(self, settings: ProviderSettings) -> RateLimiter | None:
-        if not isinstance(settings, Statsig) or not settings.rate_limits:
-            return None
-        key = (settings.base_url or "", settings.console_api_key or "", settings.rate_limits)
-        with self._limiters_lock:
-            limiter = self._limiters.get(key)
-            if limiter is None:
-                limiter = self._limiters[key] = RateLimiter(settings.rate_limits)
-            return limiter
-
     def _transfer(
         self, request: ReportRequest, sink: Sink, settings: ProviderSettings | None
     ) -> tuple[Transfer, Redactor]:
-        adapter = adapter_for(type(request))
-        if adapter is None:
-            raise InvalidRequest(
-                "expected an EdgeImpulseUsageReport, AltostratUsagePdf or StatsigUsageReport, "
-                f"not {type(request).__name__}"
-            )
-        configured = self._settings[_settings_type(adapter.provider)]
+        provider = provider_for_request(request)
+        configured = self._shared.settings(provider)
+        redact = self._shared.redact
         if settings is not None:
-            if not adapter.settings_of(settings):
-                raise InvalidRequest(f"settings= for a {adapter.provider} request must be {type(configured).__name__}")
+            if not provider.owns_settings(settings):
+                raise InvalidRequest(
+                    f"settings= for a {provider.name} request must be {provider.settings_type.__name__}(...), "
+                    f"not {type(settings).__name__}"
+                )
             # Another credential for this call; the base URL, unless given, stays the client's.
-            configured = settings if settings.base_url else attrs.evolve(settings, base_url=configured.base_url)
+            # (Every provider's settings are attrs classes with a base_url field; the attrs plugin cannot see
+            # that through the ProviderSettings protocol.)
+            configured = (
+                settings if settings.base_url else attrs.evolve(settings, base_url=configured.base_url)  # type: ignore[misc]
+            )
+            redact = redact.with_secrets(settings.secrets())
         configured.require_credentials()
-        redact = self._redact if settings is None else Redactor([*self._redact_secrets(), *settings.secrets()])
         job = Job(
-            adapter=adapter,
-            request=request,
-            settings=configured,
+            call=provider.prepare(request, configured),
             timeout=self.timeout,
             max_retries=self.max_retries,
             redact=redact,
             sink=sink,
-            limiter=self._limiter(configured),
+            limiter=self._shared.limiter(provider, configured),
+            deadline=self.deadline,
         )
         return transfer(job), redact
 
-    def _redact_secrets(self) -> list[str | None]:
-        return [secret for s in self._settings.values() for secret in s.secrets()]
+    def _flow(
+        self, provider_name: str, make: Callable[[ProviderSettings], Flow[T]], settings: ProviderSettings | None = None
+    ) -> tuple[Steps[T], Redactor]:
+        """A provider flow (vendor-only operations: listings, lifecycle) with this client's settings and limits."""
+        provider = provider_named(provider_name)
+        if provider is None:
+            raise InvalidRequest(f"no provider named {provider_name!r} is registered")
+        configured = settings if settings is not None else self._shared.settings(provider)
+        configured.require_credentials()
+        redact = self._shared.redact if settings is None else self._shared.redact.with_secrets(settings.secrets())
+        job = Job(
+            call=provider.api_call(configured),
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            redact=redact,
+            sink=MemorySink(),
+            limiter=self._shared.limiter(provider, configured),
+            deadline=self.deadline,
+        )
+        return flow(job, make(configured)), redact
 
     def _fetch(
         self, request: ReportRequest, settings: ProviderSettings | None, on_progress: Callable[[int], None] | None
     ) -> tuple[Transfer, Redactor]:
-        return self._transfer(request, MemorySink(on_progress), settings)
+        return self._transfer(request, MemorySink(on_progress, max_size=self.max_fetch_size), settings)
 
     def _download(
         self,
@@ -138,7 +228,13 @@ class _BaseUsageReports:
     ) -> tuple[Transfer, Redactor]:
         if not isinstance(overwrite, bool):
             raise InvalidRequest("overwrite must be True or False")
-        destination = check_destination(path, overwrite=overwrite)
+        target = resolve(path)
+        if isinstance(target, ObjectLocation):  # an object store: checked over the network, after the request
+            sink = RemoteSink(target, overwrite=overwrite, on_progress=on_progress)
+            work = self._transfer(request, sink, settings)
+            sink.check()
+            return work
+        destination = check_destination(target, overwrite=overwrite)
         return self._transfer(request, FileSink(destination, overwrite=overwrite, on_progress=on_progress), settings)
 
 
@@ -149,31 +245,29 @@ def _owns_client(http_client: object, transport: object) -> bool:
     return http_client is None
 
 
-def _settings_type(provider: str) -> type:
-    return {"edge_impulse": EdgeImpulse, "altostrat": Altostrat, "statsig": Statsig}[provider]
-
-
 class UsageReports(_BaseUsageReports):
-    """Fetch or download usage reports from any of the three providers (blocking).
+    """Fetch or download usage reports from any registered provider (blocking).
 
-    Settings not given come from the environment. ``http_client`` (yours to
+    Provider settings are given positionally (``UsageReports(settings, ...)``)
+    or by provider name (``UsageReports(name=settings)``); what is not given
+    comes from the environment when that provider is first used. ``http_client`` (yours to
     close) or ``transport`` serve proxies and tests; requests are still built
     by this library, without your client's default headers, cookies or auth.
     """
 
     def __init__(
         self,
-        edge_impulse: EdgeImpulse | None = None,
-        altostrat: Altostrat | None = None,
-        statsig: Statsig | None = None,
-        *,
+        *settings: ProviderSettings,
         timeout: TimeoutTypes = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         environ: Mapping[str, str] | None = None,
+        deadline: float | None = None,
+        max_fetch_size: int = DEFAULT_MAX_FETCH_SIZE,
+        **provider_settings: ProviderSettings | None,
     ) -> None:
-        super().__init__(edge_impulse, altostrat, statsig, timeout=timeout, max_retries=max_retries, environ=environ)
+        self._setup(settings, provider_settings, timeout, max_retries, environ, deadline, max_fetch_size)
         self._owns_client = _owns_client(http_client, transport)
         self._http = http_client or httpx.Client(transport=transport, timeout=self.timeout, follow_redirects=False)
 
@@ -199,10 +293,30 @@ class UsageReports(_BaseUsageReports):
     ) -> UsageReport:
         """Stream the report to ``path`` atomically; an existing file is kept unless ``overwrite``.
 
+        ``path`` may be an object-store URL (``s3://bucket/key``, ``gs://``, ``az://``; see README).
         ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a retry starts over).
         """
         work, redact = self._download(request, path, overwrite, settings, on_progress)
         return run_sync(work, self._http, redact)
+
+    def run_flow(
+        self, provider: str, make: Callable[[ProviderSettings], Flow[T]], *, settings: ProviderSettings | None = None
+    ) -> T:
+        """Run a provider's flow of API calls; vendor namespaces (``reports.<vendor>.…``) are built on this."""
+        steps, redact = self._flow(provider, make, settings)
+        return run_sync(steps, self._http, redact)
+
+    def with_options(
+        self, *, timeout: TimeoutTypes = None, max_retries: int | None = None, deadline: float | None = None
+    ) -> UsageReports:
+        """A client sharing this one's connections, settings and rate limits, with other options.
+
+        ``reports.with_options(timeout=600, max_retries=5, deadline=3600).download(...)``; closing the copy
+        closes nothing.
+        """
+        copy = object.__new__(type(self))
+        copy._http, copy._owns_client = self._http, False
+        return self._copy_options(copy, timeout, max_retries, deadline)
 
     def close(self) -> None:
         if self._owns_client:
@@ -222,17 +336,17 @@ class AsyncUsageReports(_BaseUsageReports):
 
     def __init__(
         self,
-        edge_impulse: EdgeImpulse | None = None,
-        altostrat: Altostrat | None = None,
-        statsig: Statsig | None = None,
-        *,
+        *settings: ProviderSettings,
         timeout: TimeoutTypes = None,
         max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         environ: Mapping[str, str] | None = None,
+        deadline: float | None = None,
+        max_fetch_size: int = DEFAULT_MAX_FETCH_SIZE,
+        **provider_settings: ProviderSettings | None,
     ) -> None:
-        super().__init__(edge_impulse, altostrat, statsig, timeout=timeout, max_retries=max_retries, environ=environ)
+        self._setup(settings, provider_settings, timeout, max_retries, environ, deadline, max_fetch_size)
         self._owns_client = _owns_client(http_client, transport)
         self._http = http_client or httpx.AsyncClient(transport=transport, timeout=self.timeout, follow_redirects=False)
 
@@ -258,10 +372,35 @@ class AsyncUsageReports(_BaseUsageReports):
     ) -> UsageReport:
         """Stream the report to ``path`` atomically; an existing file is kept unless ``overwrite``.
 
+        ``path`` may be an object-store URL (``s3://bucket/key``, ``gs://``, ``az://``; see README).
         ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a retry starts over).
         """
-        work, redact = self._download(request, path, overwrite, settings, on_progress)
+        if is_remote(path):  # checking the store is network I/O: not on the event loop
+            import asyncio  # loaded already by whoever awaits this; sync users never pay for it
+
+            work, redact = await asyncio.to_thread(self._download, request, path, overwrite, settings, on_progress)
+        else:
+            work, redact = self._download(request, path, overwrite, settings, on_progress)
         return await run_async(work, self._http, redact)
+
+    async def run_flow(
+        self, provider: str, make: Callable[[ProviderSettings], Flow[T]], *, settings: ProviderSettings | None = None
+    ) -> T:
+        """Run a provider's flow of API calls; vendor namespaces (``reports.<vendor>.…``) are built on this."""
+        steps, redact = self._flow(provider, make, settings)
+        return await run_async(steps, self._http, redact)
+
+    def with_options(
+        self, *, timeout: TimeoutTypes = None, max_retries: int | None = None, deadline: float | None = None
+    ) -> AsyncUsageReports:
+        """A client sharing this one's connections, settings and rate limits, with other options.
+
+        ``reports.with_options(timeout=600, max_retries=5, deadline=3600).download(...)``; closing the copy
+        closes nothing.
+        """
+        copy = object.__new__(type(self))
+        copy._http, copy._owns_client = self._http, False
+        return self._copy_options(copy, timeout, max_retries, deadline)
 
     async def aclose(self) -> None:
         if self._owns_client:

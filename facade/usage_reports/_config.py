@@ -1,102 +1,93 @@
 """The fetch-all config: a TOML file listing reports per provider, checked whole before anything is sent.
 
-    [[statsig]]                      # any number of entries per provider
+    [defaults]
+    period = "last-month"            # any PERIOD; an entry's own period wins, --period wins over this
+    timezone = "Europe/Berlin"       # IANA zone of the periods (default UTC); --timezone wins over this
+
+    [[<provider name>]]              # any number of entries per provider table
     name = "project-a"               # optional: prefixes the file name
-    credential_env = "STATSIG_KEY_A" # optional: env var holding this entry's credential
-    start = 2026-10-01               # TOML date (UTC midnight) or offset datetime; optional
-    end = 2026-11-01
+    credential_env = "MY_KEY_A"      # optional: env var holding this entry's credential
+    credential_type = "jwt"          # optional, where a provider takes several kinds of credential
+    ...                              # the provider's own keys (`usage-reports config example`)
 
-    [[altostrat]]
-    workspace_id = "ws_a1b2c3d4e5f6g7h8"
-
-    [[edge_impulse]]
-    organization_id = 1
-    inner_organization_id = 2
-    report_id = 3
-    credential_type = "jwt"          # optional: credential_env holds a JWT, not an API key
-
-Unknown tables and keys are refused; every error names the entry and the field.
+One table per registered provider, named after it. Unknown tables and keys
+are refused; every problem of the file is reported at once, each naming the
+entry and the key.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from . import AltostratUsagePdf, EdgeImpulseUsageReport, InvalidRequest, ReportRequest, StatsigUsageReport
+from ._contract import Expansion, Provider, ReportRequest
+from ._exceptions import InvalidRequest
+from ._periods import Period
+from ._providers import provider_named, providers
 
-PROVIDERS: Final = ("edge_impulse", "altostrat", "statsig")
-CREDENTIAL_TYPES: Final = ("api_key", "jwt")
+COMMON_KEYS: Final = ("name", "credential_env", "credential_type", "period")
+DEFAULTS_TABLE: Final = "defaults"
+DEFAULT_KEYS: Final = ("period", "timezone")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ConfigError(Exception):
-    """The config (or a command-line value) is invalid; the message names where."""
+    """The config (or a command-line value) is invalid; each problem is one line naming where."""
+
+    def __init__(self, *problems: str) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One report of a batch: what to fetch, with which credential, into which file."""
+    """One report of a batch (or, until expanded at run time, several): what, with which credential, which file."""
 
     provider: str
     index: int  # 1-based, within its provider's list
-    request: ReportRequest
+    request: ReportRequest | Expansion
     name: str | None = None
     credential_env: str | None = None
     credential_type: str = "api_key"
+    part: str | None = None  # which of the requests one table stands for, e.g. "tenant 7"
 
     @property
     def label(self) -> str:
-        return f"{self.provider}[{self.index}]" + (f" ({self.name})" if self.name else "")
+        return (
+            f"{self.provider}[{self.index}]"
+            + (f" ({self.name})" if self.name else "")
+            + (f" {self.part}" if self.part else "")
+        )
 
     @property
     def filename(self) -> str:
         """Deterministic: the same entry always writes the same file."""
+        if isinstance(self.request, Expansion):
+            raise ValueError(f"{self.label} stands for {self.request.describe}: expand it first")
         suggested = self.request.suggested_filename
         return f"{self.name}-{suggested}" if self.name else suggested
 
-
-def parse_timestamp(value: object, where: str) -> date | datetime:
-    """A date (UTC midnight) or an offset datetime, from TOML or from ISO 8601 text."""
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-        try:
-            value = datetime.fromisoformat(text)
-        except ValueError:
-            raise ConfigError(
-                f"{where}: {value!r} is not an ISO date (2026-11-01) or datetime with offset (2026-11-01T00:00:00+00:00)"
-            ) from None
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ConfigError(
-                f"{where}: the datetime {value.isoformat()} has no UTC offset; add one (e.g. Z or +02:00) or give a date"
-            )
-        return value
-    if isinstance(value, date):
-        return value
-    raise ConfigError(f"{where}: expected a date like 2026-11-01 or an offset datetime, got {type(value).__name__}")
+    def expanded(self, requests: list[ReportRequest]) -> list[Entry]:
+        """One entry per request an Expansion found (labelled by what tells them apart)."""
+        return [replace(self, request=request, part=_part(request)) for request in requests]
 
 
-def _int(value: object, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{where}: expected an integer, got {_kind(value)}")
-    return value
+def _part(request: ReportRequest) -> str:
+    return " ".join(f"{key}={value}" for key, value in request.parameters().items() if not isinstance(value, dict))
 
 
-def _str(value: object, where: str) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(f"{where}: expected a string, got {_kind(value)}")
-    return value
+@dataclass(frozen=True)
+class Config:
+    """A checked config: its entries, and the batch's period (for ``{period}`` in --out-dir), when it has one."""
+
+    entries: list[Entry]
+    period: Period | None = None
 
 
 def _kind(value: object) -> str:
@@ -110,96 +101,170 @@ def _kind(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _statsig(fields: dict[str, Any], where: str) -> ReportRequest:
-    start = fields.get("start")
-    return StatsigUsageReport(
-        end=parse_timestamp(fields["end"], f"{where}.end"),
-        start=None if start is None else parse_timestamp(start, f"{where}.start"),
-    )
+def _str(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidRequest(f"{where}: expected a string, got {_kind(value)}")
+    return value
 
 
-def _altostrat(fields: dict[str, Any], where: str) -> ReportRequest:
-    return AltostratUsagePdf(workspace_id=_str(fields["workspace_id"], f"{where}.workspace_id"))
+def parse_config(
+    document: Mapping[str, Any],
+    source: str,
+    *,
+    period: str | None = None,
+    timezone: str | None = None,
+    as_of: date | datetime | None = None,
+) -> Config:
+    """Every entry of a parsed TOML document, or one ConfigError listing every problem found.
 
+    ``period`` and ``timezone`` (from the command line) win over ``[defaults]``; relative periods count from
+    ``as_of`` (default: now).
+    """
+    names = [p.name for p in providers()]
+    problems: list[str] = []
+    defaults = document.get(DEFAULTS_TABLE, {})
+    if not isinstance(defaults, dict):
+        problems.append(f"{source}: [{DEFAULTS_TABLE}] must be a table")
+        defaults = {}
+    for key in defaults:
+        if key not in DEFAULT_KEYS:
+            problems.append(f"{source}: [{DEFAULTS_TABLE}].{key}: unknown key; it takes {', '.join(DEFAULT_KEYS)}")
+    zone_name = timezone if timezone is not None else defaults.get("timezone")
+    zone_where = "--timezone" if timezone is not None else f"{source}: [{DEFAULTS_TABLE}].timezone"
+    default_period: Period | None = None
+    try:
+        if zone_name is not None and not isinstance(zone_name, str):
+            raise InvalidRequest(f"expected a string like Europe/Berlin, got {_kind(zone_name)}")
+        from ._periods import zone
 
-def _edge_impulse(fields: dict[str, Any], where: str) -> ReportRequest:
-    return EdgeImpulseUsageReport(
-        organization_id=_int(fields["organization_id"], f"{where}.organization_id"),
-        inner_organization_id=_int(fields["inner_organization_id"], f"{where}.inner_organization_id"),
-        report_id=_int(fields["report_id"], f"{where}.report_id"),
-    )
-
-
-_COMMON_KEYS: Final = frozenset({"name", "credential_env"})
-# provider -> (required keys, optional keys, builder)
-_SCHEMA: Final[Mapping[str, tuple[tuple[str, ...], frozenset[str], Callable[[dict[str, Any], str], ReportRequest]]]] = {
-    "statsig": (("end",), frozenset({"start"}), _statsig),
-    "altostrat": (("workspace_id",), frozenset(), _altostrat),
-    "edge_impulse": (
-        ("organization_id", "inner_organization_id", "report_id"),
-        frozenset({"credential_type"}),
-        _edge_impulse,
-    ),
-}
-
-
-def parse_config(document: Mapping[str, Any], source: str) -> list[Entry]:
-    """Every entry of a parsed TOML document, or ConfigError for the first problem found."""
-    unknown = sorted(set(document) - set(PROVIDERS))
-    if unknown:
-        raise ConfigError(f"{source}: unknown table [[{unknown[0]}]]; expected any of [[{']], [['.join(PROVIDERS)}]]")
+        zone(zone_name)
+    except InvalidRequest as exc:
+        problems.append(f"{zone_where}: {exc}")
+        zone_name = None
+    period_text = period if period is not None else defaults.get("period")
+    if period_text is not None:
+        where = "--period" if period is not None else f"{source}: [{DEFAULTS_TABLE}].period"
+        default_period = _period(period_text, where, zone_name, as_of, problems)
     entries: list[Entry] = []
-    for provider, tables in document.items():  # in the order the file first names each provider
+    for table, tables in document.items():  # in the order the file first names each provider
+        if table == DEFAULTS_TABLE:
+            continue
+        provider = provider_named(table)
+        if provider is None:
+            problems.append(
+                f"{source}: unknown table [[{table}]]; expected [{DEFAULTS_TABLE}] or any of [[{']], [['.join(names)}]]"
+            )
+            continue
         if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-            raise ConfigError(f"{source}: {provider} must be an array of tables, written [[{provider}]]")
+            problems.append(f"{source}: {table} must be an array of tables, written [[{table}]]")
+            continue
         for index, fields in enumerate(tables, 1):
-            entries.append(_entry(provider, index, fields, source))
-    if not entries:
-        raise ConfigError(
-            f"{source}: no entries; add at least one [[statsig]], [[altostrat]] or [[edge_impulse]] table"
-        )
+            try:
+                entries.extend(_entries(provider, index, fields, source, default_period, zone_name, as_of))
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+    if not entries and not problems:
+        problems.append(f"{source}: no entries; add at least one of [[{']], [['.join(names)}]]")
     seen: dict[str, Entry] = {}
     for entry in entries:
+        if isinstance(entry.request, Expansion):
+            continue
         other = seen.setdefault(entry.filename, entry)
         if other is not entry:
-            raise ConfigError(
+            problems.append(
                 f"{source}: {entry.label} would write the same file as {other.label} ({entry.filename}); "
                 "give one of them a different name"
             )
-    return entries
+    if problems:
+        raise ConfigError(*problems)
+    return Config(entries, default_period)
 
 
-def _entry(provider: str, index: int, fields: dict[str, Any], source: str) -> Entry:
-    required, optional, build = _SCHEMA[provider]
-    label = f"{provider}[{index}]"
-    if isinstance(fields.get("name"), str):
+def _period(
+    text: object, where: str, zone_name: str | None, as_of: date | datetime | None, problems: list[str]
+) -> Period | None:
+    if not isinstance(text, str):
+        problems.append(f'{where}: expected a PERIOD string like "last-month" or "2026-10", got {_kind(text)}')
+        return None
+    try:
+        return Period.parse(text, as_of=as_of, tz=zone_name)
+    except InvalidRequest as exc:
+        problems.append(f"{where}: {exc}")
+        return None
+
+
+def _entries(
+    provider: Provider,
+    index: int,
+    fields: dict[str, Any],
+    source: str,
+    default_period: Period | None,
+    zone_name: str | None,
+    as_of: date | datetime | None,
+) -> list[Entry]:
+    label = f"{provider.name}[{index}]"
+    if isinstance(fields.get("name"), str) and _NAME.fullmatch(fields["name"]):
         label += f" ({fields['name']})"
     where = f"{source}: {label}"
-    allowed = set(required) | optional | _COMMON_KEYS
-    for key in fields:
-        if key not in allowed:
-            raise ConfigError(f"{where}.{key}: unknown key; {provider} entries take {', '.join(sorted(allowed))}")
-    for key in required:
-        if key not in fields:
-            raise ConfigError(f"{where}.{key}: missing (required)")
+    keys = {key.name: key for key in provider.config_keys}
+    allowed = (
+        set(keys)
+        | {"name", "credential_env"}
+        | ({"credential_type"} if len(provider.credential_kinds) > 1 else set())
+        | ({"period"} if provider.takes_period else set())
+    )
+    problems: list[str] = []
+    for given in fields:
+        if given == "period" and not provider.takes_period:
+            problems.append(
+                f"{where}.period: {provider.name} reports have no period (they show the state when fetched)"
+            )
+        elif given not in allowed:
+            problems.append(f"{where}.{given}: unknown key; {provider.name} entries take {', '.join(sorted(allowed))}")
+    for key in keys.values():
+        if key.required and key.name not in fields:
+            problems.append(f"{where}.{key.name}: missing (required)")
+
+    def check(action: Any) -> Any:
+        try:
+            return action()
+        except InvalidRequest as exc:
+            problems.append(str(exc) if str(exc).startswith(source) else f"{where}: {exc}")
+            return None
 
     name = fields.get("name")
-    if name is not None and not _NAME.fullmatch(_str(name, f"{where}.name")):
-        raise ConfigError(f"{where}.name: use 1-64 letters, digits, '.', '_' or '-' (it becomes part of a file name)")
+    if name is not None:
+        text = check(lambda: _str(name, f"{where}.name"))
+        if text is not None and not _NAME.fullmatch(text):
+            problems.append(f"{where}.name: use 1-64 letters, digits, '.', '_' or '-' (it becomes part of a file name)")
     credential_env = fields.get("credential_env")
-    if credential_env is not None and not _ENV_NAME.fullmatch(_str(credential_env, f"{where}.credential_env")):
-        raise ConfigError(f"{where}.credential_env: {credential_env!r} is not an environment variable name")
-    credential_type = _str(fields.get("credential_type", "api_key"), f"{where}.credential_type")
-    if credential_type not in CREDENTIAL_TYPES:
-        raise ConfigError(f"{where}.credential_type: expected 'api_key' or 'jwt', got {credential_type!r}")
-    try:
-        request = build(fields, where)
-    except InvalidRequest as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    return Entry(provider, index, request, name, credential_env, credential_type)
+    if credential_env is not None:
+        text = check(lambda: _str(credential_env, f"{where}.credential_env"))
+        if text is not None and not _ENV_NAME.fullmatch(text):
+            problems.append(f"{where}.credential_env: {text!r} is not an environment variable name")
+    credential_type = fields.get("credential_type", provider.credential_kinds[0])
+    if "credential_type" in allowed:
+        text = check(lambda: _str(credential_type, f"{where}.credential_type"))
+        if text is not None and text not in provider.credential_kinds:
+            kinds = " or ".join(repr(kind) for kind in provider.credential_kinds)
+            problems.append(f"{where}.credential_type: expected {kinds}, got {text!r}")
+    period = default_period if provider.takes_period else None
+    if "period" in fields and provider.takes_period:
+        period = _period(fields["period"], f"{where}.period", zone_name, as_of, problems)
+    if problems:
+        raise ConfigError(*problems)
+    requests = check(lambda: provider.request_from_config(fields, where, period))
+    if problems:
+        raise ConfigError(*problems)
+    entry = Entry(provider.name, index, requests[0], name, credential_env, credential_type)
+    if len(requests) == 1:
+        return [entry]
+    return [replace(entry, request=request, part=_part(request)) for request in requests]
 
 
-def load_config(path: Path) -> list[Entry]:
+def load_config(
+    path: Path, *, period: str | None = None, timezone: str | None = None, as_of: date | datetime | None = None
+) -> Config:
     """Read and check a config file; ConfigError names the file, the entry and the field."""
     try:
         raw = path.read_bytes()
@@ -209,10 +274,17 @@ def load_config(path: Path) -> list[Entry]:
         raise ConfigError(f"{path}: is a directory, not a config file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc.strerror or type(exc).__name__})") from None
-    return parse_config_text(raw, str(path))
+    return parse_config_text(raw, str(path), period=period, timezone=timezone, as_of=as_of)
 
 
-def parse_config_text(raw: bytes | str, source: str) -> list[Entry]:
+def parse_config_text(
+    raw: bytes | str,
+    source: str,
+    *,
+    period: str | None = None,
+    timezone: str | None = None,
+    as_of: date | datetime | None = None,
+) -> Config:
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         document = tomllib.loads(text)
@@ -220,4 +292,4 @@ def parse_config_text(raw: bytes | str, source: str) -> list[Entry]:
         raise ConfigError(f"{source}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from None
-    return parse_config(document, source)
+    return parse_config(document, source, period=period, timezone=timezone, as_of=as_of)

@@ -9,13 +9,13 @@ second run skips every file by its sha256.
 
 from __future__ import annotations
 
-import argparse
+from pathlib import Path
 from typing import Final
 
 from . import Altostrat, EdgeImpulse, Statsig
-from ._batch import BaseSettings
-from ._cli import EXIT_OK, Output, run_batch
+from ._batch import EXIT_OK, BaseSettings, run_batch
 from ._config import parse_config_text
+from ._output import Output
 from .testing import (
     SANDBOX_ALTOSTRAT_TOKEN,
     SANDBOX_EDGE_IMPULSE_API_KEY,
@@ -75,26 +75,31 @@ DEMO_ENVIRONMENT: Final = {
 }
 
 
-def run_demo(args: argparse.Namespace, out: Output) -> int:
-    entries = parse_config_text(DEMO_CONFIG, "built-in demo config")
+def run_demo(out: Output, *, out_dir: Path, concurrency: int, force: bool = False, timeout: float | None = None) -> int:
+    config = parse_config_text(DEMO_CONFIG, "built-in demo config")
     out.text("Starting local simulators of Edge Impulse, Altostrat and Statsig (loopback only, no network)...")
     with VendorSimulators(latency=DEMO_LATENCY, edge_impulse_report_size=DEMO_EDGE_IMPULSE_REPORT_SIZE) as sim:
         base = BaseSettings(
-            EdgeImpulse(api_key=SANDBOX_EDGE_IMPULSE_API_KEY, base_url=sim.edge_impulse_url),
-            Altostrat(token=SANDBOX_ALTOSTRAT_TOKEN, base_url=sim.altostrat_url),
-            Statsig(console_api_key=SANDBOX_STATSIG_CONSOLE_KEY, base_url=sim.statsig_url),
+            DEMO_ENVIRONMENT,
+            {
+                "edge_impulse": EdgeImpulse(api_key=SANDBOX_EDGE_IMPULSE_API_KEY, base_url=sim.edge_impulse_url),
+                "altostrat": Altostrat(token=SANDBOX_ALTOSTRAT_TOKEN, base_url=sim.altostrat_url),
+                "statsig": Statsig(console_api_key=SANDBOX_STATSIG_CONSOLE_KEY, base_url=sim.statsig_url),
+            },
         )
         code, _ = run_batch(
-            entries,
+            config,
             source="built-in demo config",
             base=base,
             environ=DEMO_ENVIRONMENT,
-            out_dir=args.out_dir,
-            args=args,
+            out_dir=out_dir,
             out=out,
+            concurrency=concurrency,
+            force=force,
+            timeout=timeout,
         )
     if code == EXIT_OK:
-        out.text(f"\nThe reports are in {args.out_dir.resolve()}/ (run the demo again: every file is skipped).")
+        out.text(f"\nThe reports are in {out_dir.resolve()}/ (run the demo again: every file is skipped).")
         out.text("Real use: set EDGE_IMPULSE_API_KEY, ALTOSTRAT_TOKEN or STATSIG_CONSOLE_API_KEY, then e.g.")
         out.text("  usage-reports statsig --start 2026-10-01 --end 2026-11-01")
     return code

@@ -2,30 +2,45 @@
 
 Stepping the transfer (send a result in, throw an error in, collect the
 report) is shared in ``_Run``; only the I/O of each operation differs between
-``run_sync`` and ``run_async``. Every decision is in ``_engine``.
+``run_sync`` and ``run_async``. Every decision is in ``_engine``; so is the
+translation of every exception an operation raises.
+
+Bodies are read raw and decoded here with bounded memory (``_decode``); no
+network operation outlasts the call's deadline (``Send.expires``): the async
+driver wraps each in ``asyncio.timeout``, the sync one bounds every socket
+read and write through ``_deadline`` and looks at the clock between chunks.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Generator, Iterable
+from typing import Any, Generic, TypeVar
 
 import httpx
 
-from ._engine import Commit, Operation, ReadSmall, Receive, Send, Sleep, Transfer
+from ._deadline import running_until
+from ._deadline import trace as deadline_trace
+from ._decode import BodyDecoder
+from ._engine import Commit, Operation, ReadSmall, Receive, Send, Sleep
 from ._logging import guarded
-from ._models import UsageReport
 from ._redact import Redactor
+from ._sinks import Sink
+
+T = TypeVar("T")
+#: What a driver runs: a transfer (ending in a UsageReport) or a provider flow (ending in its value).
+Steps = Generator[Operation, Any, T]
 
 
-class _Run:
+class _Run(Generic[T]):
     """One transfer being driven: the next operation, its result or error, the open responses."""
 
-    def __init__(self, transfer: Transfer) -> None:
+    def __init__(self, transfer: Steps[T]) -> None:
         self.transfer = transfer
         self.result: Any = None
         self.error: Exception | None = None
-        self.report: UsageReport | None = None
+        self.report: T | None = None
+        self.done = False
         self.responses: list[httpx.Response] = []
 
     def next(self) -> Operation | None:
@@ -33,17 +48,49 @@ class _Run:
         try:
             operation = self.transfer.throw(self.error) if self.error is not None else self.transfer.send(self.result)
         except StopIteration as stop:
-            self.report = stop.value
+            self.report, self.done = stop.value, True
             return None
         self.result, self.error = None, None
         return operation
 
-    def finished(self) -> UsageReport:
-        assert self.report is not None
-        return self.report
+    def finished(self) -> T:
+        assert self.done
+        return self.report  # type: ignore[return-value]  # T may be None itself
 
 
-def run_sync(transfer: Transfer, client: httpx.Client, redact: Redactor) -> UsageReport:
+class _DeadlinePassed(TimeoutError):
+    """Raised between chunks once the deadline has passed; the engine reports it as Timeout."""
+
+
+def _decoder(response: httpx.Response) -> BodyDecoder:
+    return BodyDecoder(response.headers.get("content-encoding", ""))
+
+
+def _check(expires: float) -> None:
+    if time.monotonic() >= expires:
+        raise _DeadlinePassed("the call's deadline passed")
+
+
+def _deliver(decoder: BodyDecoder, raw: bytes, sink: Sink) -> None:
+    for piece in decoder.feed(raw):
+        sink.write(piece)
+
+
+def _collect(decoder: BodyDecoder, raw: bytes, body: bytearray, limit: int) -> bool:
+    """Add the decoded pieces of ``raw`` to ``body``; True once it holds ``limit`` bytes."""
+    for piece in decoder.feed(raw):
+        body += piece
+        if len(body) >= limit:
+            return True
+    return False
+
+
+def _preread(response: httpx.Response) -> bytes | None:
+    """The body a transport handed over already read (and decoded by httpx), or None for a stream."""
+    return response.content if response.is_stream_consumed else None
+
+
+def run_sync(transfer: Steps[T], client: httpx.Client, redact: Redactor) -> T:
     run = _Run(transfer)
     try:
         with guarded(redact):
@@ -59,7 +106,7 @@ def run_sync(transfer: Transfer, client: httpx.Client, redact: Redactor) -> Usag
             response.close()
 
 
-async def run_async(transfer: Transfer, client: httpx.AsyncClient, redact: Redactor) -> UsageReport:
+async def run_async(transfer: Steps[T], client: httpx.AsyncClient, redact: Redactor) -> T:
     run = _Run(transfer)
     try:
         with guarded(redact):
@@ -79,24 +126,50 @@ def _do_sync(operation: Operation, client: httpx.Client, responses: list[httpx.R
     if isinstance(operation, Send):
         while responses:  # the engine is done with earlier responses once it sends again
             responses.pop().close()
-        response = client.send(operation.request, stream=True, follow_redirects=False, auth=None)
+        operation.request.extensions["trace"] = deadline_trace  # bounds every read of the streams it opens
+        with running_until(operation.expires):
+            response = client.send(operation.request, stream=True, follow_redirects=False, auth=None)
         responses.append(response)
         return response
     if isinstance(operation, Receive):
-        for chunk in operation.response.iter_bytes():
-            operation.sink.write(chunk)
+        with running_until(operation.expires):
+            _receive_sync(operation)
     elif isinstance(operation, ReadSmall):
-        body = bytearray()
-        for chunk in operation.response.iter_bytes():
-            body += chunk
-            if len(body) >= operation.limit:
-                break
-        return bytes(body[: operation.limit])
+        with running_until(operation.expires):
+            return _read_small_sync(operation)
     elif isinstance(operation, Sleep):
         time.sleep(operation.seconds)
     elif isinstance(operation, Commit):
         operation.sink.commit()
     return None
+
+
+def _receive_sync(operation: Receive) -> None:
+    response, sink, decoder = operation.response, operation.sink, BodyDecoder()
+    chunks: Iterable[bytes]
+    if (body := _preread(response)) is not None:
+        chunks = (body,)
+    else:
+        decoder, chunks = _decoder(response), response.iter_raw()
+    for raw in chunks:
+        _deliver(decoder, raw, sink)
+        _check(operation.expires)
+    for piece in decoder.flush():
+        sink.write(piece)
+
+
+def _read_small_sync(operation: ReadSmall) -> bytes:
+    response, limit, body = operation.response, operation.limit, bytearray()
+    if (pre := _preread(response)) is not None:
+        return pre[:limit]
+    decoder = _decoder(response)
+    for raw in response.iter_raw():
+        if _collect(decoder, raw, body, limit):
+            return bytes(body[:limit])
+        _check(operation.expires)
+    for piece in decoder.flush():
+        body += piece
+    return bytes(body[:limit])
 
 
 async def _do_async(operation: Operation, client: httpx.AsyncClient, responses: list[httpx.Response]) -> Any:
@@ -105,21 +178,69 @@ async def _do_async(operation: Operation, client: httpx.AsyncClient, responses: 
     if isinstance(operation, Send):
         while responses:  # the engine is done with earlier responses once it sends again
             await responses.pop().aclose()
-        response = await client.send(operation.request, stream=True, follow_redirects=False, auth=None)
+        async with asyncio.timeout(operation.expires - time.monotonic()):
+            response = await client.send(operation.request, stream=True, follow_redirects=False, auth=None)
         responses.append(response)
         return response
     if isinstance(operation, Receive):
-        async for chunk in operation.response.aiter_bytes():
-            operation.sink.write(chunk)
+        async with asyncio.timeout(operation.expires - time.monotonic()):
+            await _receive_async(operation)
     elif isinstance(operation, ReadSmall):
-        body = bytearray()
-        async for chunk in operation.response.aiter_bytes():
-            body += chunk
-            if len(body) >= operation.limit:
-                break
-        return bytes(body[: operation.limit])
+        async with asyncio.timeout(operation.expires - time.monotonic()):
+            return await _read_small_async(operation)
     elif isinstance(operation, Sleep):
         await asyncio.sleep(operation.seconds)
     elif isinstance(operation, Commit):
-        await asyncio.to_thread(operation.sink.commit)  # fsync must not stall the event loop
+        await _commit_async(operation.sink)
     return None
+
+
+async def _receive_async(operation: Receive) -> None:
+    response, sink = operation.response, operation.sink
+    if (body := _preread(response)) is not None:
+        if body:
+            sink.write(body)
+        return
+    decoder = _decoder(response)
+    async for raw in response.aiter_raw():
+        _deliver(decoder, raw, sink)
+    for piece in decoder.flush():
+        sink.write(piece)
+
+
+async def _read_small_async(operation: ReadSmall) -> bytes:
+    response, limit, body = operation.response, operation.limit, bytearray()
+    if (pre := _preread(response)) is not None:
+        return pre[:limit]
+    decoder = _decoder(response)
+    async for raw in response.aiter_raw():
+        if _collect(decoder, raw, body, limit):
+            return bytes(body[:limit])
+    for piece in decoder.flush():
+        body += piece
+    return bytes(body[:limit])
+
+
+async def _commit_async(sink: Sink) -> None:
+    """fsync and rename in a thread (they must not stall the event loop), finished even if cancelled meanwhile.
+
+    A cancellation cannot stop the thread: waiting for it keeps the engine's
+    clean-up from racing a rename still under way.
+    """
+    import asyncio
+
+    done = asyncio.ensure_future(asyncio.to_thread(sink.commit))
+    try:
+        await asyncio.shield(done)
+    except asyncio.CancelledError:
+        if sink.abortable_commit:  # an upload: abort() stops it before its next part, and it cleans up itself
+            sink.abort()
+            raise
+        while not done.done():
+            try:
+                await asyncio.wait({done})
+            except asyncio.CancelledError:
+                continue
+        if not done.cancelled():
+            done.exception()  # retrieved: the cancellation is what the caller hears about
+        raise

@@ -49,7 +49,7 @@ class _HttpLogGuard(logging.Filter):
                     shown,
                     version,
                     status,
-                    reason,
+                    redact.quote(str(reason), limit=200),  # a reason phrase is server text: it may echo a key
                 ),
             )
         else:

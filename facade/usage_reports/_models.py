@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
 
-from ._requests import ReportRequest
+from ._contract import ReportRequest
 
 
 @attrs.frozen
 class UsageReport:
-    """A fetched (``content``) or downloaded (``path``) usage report.
+    """A fetched (``content``), downloaded (``path``) or uploaded (``url``) usage report.
 
     ``sha256`` and ``size`` are of the bytes received, computed while they
     streamed. ``suggested_filename`` is deterministic per request.
@@ -25,9 +26,13 @@ class UsageReport:
     suggested_filename: str
     content: bytes | None = attrs.field(default=None, repr=lambda c: "None" if c is None else f"<{len(c)} bytes>")
     path: Path | None = None
+    #: How the provider obtained it, e.g. ``{"report_id": 7, "report": "created"}``; empty for most.
+    details: Mapping[str, object] = attrs.field(factory=dict)
+    #: The object-store URL (``s3://bucket/key``) of a report downloaded to a store; never carries a credential.
+    url: str | None = None
 
     def text(self, encoding: str = "utf-8") -> str:
         """The content decoded (for CSV reports fetched into memory)."""
         if self.content is None:
-            raise ValueError("this report was downloaded to a file; read it from .path")
+            raise ValueError("this report was downloaded to a file; read it from .path (or .url)")
         return self.content.decode(encoding)

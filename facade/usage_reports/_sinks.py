@@ -1,29 +1,51 @@
 """Where a report's bytes go while they stream: memory, or a temporary file
 that becomes the destination atomically, or vanishes.
 
-Both hash while they receive, so size and sha256 cost no second pass.
+Both hash while they receive, so size and sha256 cost no second pass. The
+engine knows only the Sink interface: ``needs_commit`` says whether a Commit
+operation must make the bytes final, ``content()`` and ``path`` what the
+report holds once done, ``capacity`` the most it may take.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
-import tempfile
+import secrets
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from ._decode import BodyRefused
 from ._exceptions import InvalidRequest
 
+_TEMP_NAME_TRIES = 100
 _umask: int | None = None
+_umask_lock = threading.Lock()
+
+
+def _read_umask() -> int:
+    """The process umask, without changing it where the kernel tells (Linux >= 4.7)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere, set and restore: under the lock, once per process
+    os.umask(mask)
+    return mask
 
 
 def _current_umask() -> int:
     global _umask
-    if _umask is None:
-        _umask = os.umask(0o022)
-        os.umask(_umask)
-    return _umask
+    with _umask_lock:
+        if _umask is None:
+            _umask = _read_umask()
+        return _umask
 
 
 #: Called with the bytes received so far in the current attempt (0 again when a retry starts over).
@@ -32,6 +54,13 @@ ProgressCallback = Callable[[int], None]
 
 class Sink:
     """Receives the body of one attempt; reset() starts over for a retry."""
+
+    #: Whether the engine must yield Commit (a blocking step: fsync, rename, upload) before the report is final.
+    needs_commit = False
+    #: abort() from another thread stops a commit under way (an upload): a cancelled caller need not wait for it.
+    abortable_commit = False
+    #: The most bytes this sink takes (None: no cap); more raises BodyRefused.
+    capacity: int | None = None
 
     def __init__(self, on_progress: ProgressCallback | None = None) -> None:
         self.size = 0
@@ -59,15 +88,32 @@ class Sink:
             self.on_progress(self.size)
 
     def commit(self) -> None:
-        """Make the received bytes final (no-op in memory)."""
+        """Make the received bytes final (only called when ``needs_commit``)."""
 
     def abort(self) -> None:
         """Forget everything received; leave nothing behind."""
 
+    def content(self) -> bytes | None:
+        """The bytes, for a sink that holds them in memory; None otherwise."""
+        return None
+
+    @property
+    def path(self) -> Path | None:
+        """Where the bytes were committed, for a sink that writes a local file; None otherwise."""
+        return None
+
+    @property
+    def url(self) -> str | None:
+        """Where the bytes were committed, for a sink that writes to an object store; None otherwise."""
+        return None
+
 
 class MemorySink(Sink):
-    def __init__(self, on_progress: ProgressCallback | None = None) -> None:
+    """The body in memory, at most ``max_size`` bytes (None: no cap)."""
+
+    def __init__(self, on_progress: ProgressCallback | None = None, *, max_size: int | None = None) -> None:
         super().__init__(on_progress)
+        self.capacity = max_size
         self._chunks: list[bytes] = []
 
     def reset(self) -> None:
@@ -75,6 +121,9 @@ class MemorySink(Sink):
         self._chunks.clear()
 
     def write(self, chunk: bytes) -> None:
+        if self.capacity is not None and self.size + len(chunk) > self.capacity:
+            self._chunks.clear()
+            raise BodyRefused(f"the body is larger than max_fetch_size ({self.capacity} bytes); use download()")
         super().write(chunk)
         self._chunks.append(chunk)
 
@@ -83,6 +132,13 @@ class MemorySink(Sink):
 
     def abort(self) -> None:
         self._chunks.clear()
+
+
+def fetch_size_cap(value: int) -> int:
+    """A validated ``max_fetch_size=`` (bytes fetch() may hold in memory)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidRequest("max_fetch_size must be a positive number of bytes")
+    return value
 
 
 def check_destination(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
@@ -98,6 +154,8 @@ def check_destination(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
         raise InvalidRequest(f"download folder {str(folder)!r} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InvalidRequest(f"download folder {str(folder)!r} is not writable")
+    if destination.is_symlink():  # dangling or not: never written through, never replaced
+        raise InvalidRequest(f"download path {str(destination)!r} is a symbolic link; give the real path")
     if destination.is_dir():
         raise InvalidRequest(f"download path {str(destination)!r} is a directory")
     if destination.exists() and not overwrite:
@@ -108,25 +166,37 @@ def check_destination(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
 class FileSink(Sink):
     """A hidden temporary file beside the destination; commit() fsyncs and renames it into place."""
 
+    needs_commit = True
+
     def __init__(self, destination: Path, *, overwrite: bool, on_progress: ProgressCallback | None = None) -> None:
         super().__init__(on_progress)
         self.destination = destination
         self.overwrite = overwrite
-        self._file: tempfile._TemporaryFileWrapper[bytes] | None = None
+        self._file: io.BufferedRandom | None = None
+        self._temp: Path | None = None  # named before it exists: an interrupted open leaves nothing behind
+
+    @property
+    def path(self) -> Path | None:
+        return self.destination
 
     @property
     def temp_path(self) -> Path | None:
-        return Path(self._file.name) if self._file is not None else None
+        return self._temp
 
-    def _open(self) -> tempfile._TemporaryFileWrapper[bytes]:
+    def _open(self) -> io.BufferedRandom:
         if self._file is None:
-            self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives until commit/abort
-                mode="w+b",
-                dir=self.destination.parent,
-                prefix=f".{self.destination.name}.",
-                suffix=".part",
-                delete=False,
-            )
+            for _ in range(_TEMP_NAME_TRIES):
+                self._temp = self.destination.parent / f".{self.destination.name}.{secrets.token_hex(6)}.part"
+                try:
+                    fd = os.open(self._temp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+                except FileExistsError:
+                    self._temp = None
+                    continue
+                self._file = os.fdopen(fd, "w+b")
+                break
+            else:
+                raise FileExistsError(f"no free temporary name beside {self.destination}")
+        assert self._file is not None
         return self._file
 
     def reset(self) -> None:
@@ -145,7 +215,8 @@ class FileSink(Sink):
         os.fsync(file.fileno())
         os.fchmod(file.fileno(), 0o666 & ~_current_umask())
         file.close()
-        temp = Path(file.name)
+        temp = self._temp
+        assert temp is not None
         if self.overwrite:
             os.replace(temp, self.destination)
         else:
@@ -165,16 +236,18 @@ class FileSink(Sink):
                 os.replace(temp, self.destination)
             else:
                 temp.unlink()
-        self._file = None
+        self._file = self._temp = None
         _fsync_folder(self.destination.parent)
 
     def abort(self) -> None:
         file, self._file = self._file, None
+        temp, self._temp = self._temp, None
         if file is not None:
             with contextlib.suppress(OSError):
                 file.close()
+        if temp is not None:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(file.name)
+                os.unlink(temp)
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -32,3 +32,27 @@ def origin(url: httpx.URL) -> str:
     """scheme://host[:port] only: what may be shown of a URL in logs and messages."""
     port = f":{url.port}" if url.port else ""
     return f"{url.scheme}://{url.host}{port}"
+
+
+class SecretURL:
+    """A URL that is a credential in itself (a signed storage URL, a redirect target).
+
+    Its repr and str show the origin only, so a traceback rendered with its
+    frames' locals (``capture_locals=True``, error trackers) never shows the
+    path or the signature. The URL itself is read through :attr:`url`, only
+    where a request is built.
+    """
+
+    __slots__ = ("_url",)
+
+    def __init__(self, url: httpx.URL) -> None:
+        self._url = url
+
+    @property
+    def url(self) -> httpx.URL:
+        return self._url
+
+    def __repr__(self) -> str:
+        return f"SecretURL('{origin(self._url)}/[hidden]')"
+
+    __str__ = __repr__

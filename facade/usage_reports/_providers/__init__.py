@@ -1,38 +1,81 @@
-"""Provider adapters: everything one vendor's API needs, and nothing another's does.
+"""The registry: provider name -> descriptor. The only list of vendors in the library.
 
-The registry maps a request type to the module holding its adapter; the engine
-knows only the Adapter protocol. Adapters (and the generated client each one
-wraps) are imported on first use, so `import usage_reports` stays cheap and a
-Statsig-only job never loads the Edge Impulse client.
+The generic core (client, engine, batch, config, CLI, testing) asks this
+module for providers and never imports a vendor module by name. Adding a
+vendor: its spec, its home (``_providers/<vendor>/``), one line below.
+
+``register()`` adds a provider at run time, for a plugin or a test-only
+provider; ``registered()`` does so for the length of a ``with`` block.
 """
 
 from __future__ import annotations
 
-import importlib
+import contextlib
 import threading
+from collections.abc import Iterator
 
-from .._requests import AltostratUsagePdf, EdgeImpulseUsageReport, StatsigUsageReport
-from ._base import Accept, Adapter, FollowLink
+from .._contract import Provider
+from .._exceptions import InvalidRequest
+from .altostrat import PROVIDER as _ALTOSTRAT
+from .edge_impulse import PROVIDER as _EDGE_IMPULSE
+from .statsig import PROVIDER as _STATSIG
 
-_MODULES: dict[type, tuple[str, str]] = {
-    EdgeImpulseUsageReport: ("._edge_impulse", "EdgeImpulseAdapter"),
-    AltostratUsagePdf: ("._altostrat", "AltostratAdapter"),
-    StatsigUsageReport: ("._statsig", "StatsigAdapter"),
-}
-_loaded: dict[type, Adapter] = {}
 _lock = threading.Lock()
+_providers: dict[str, Provider] = {p.name: p for p in (_EDGE_IMPULSE, _ALTOSTRAT, _STATSIG)}
 
 
-def adapter_for(request_type: type) -> Adapter | None:
-    """The adapter for a request type, or None when the type is not a report request."""
-    adapter = _loaded.get(request_type)
-    if adapter is None and request_type in _MODULES:
-        with _lock:
-            adapter = _loaded.get(request_type)
-            if adapter is None:
-                module, name = _MODULES[request_type]
-                adapter = _loaded[request_type] = getattr(importlib.import_module(module, __name__), name)()
-    return adapter
+def providers() -> tuple[Provider, ...]:
+    """Every registered provider, in registration order."""
+    with _lock:
+        return tuple(_providers.values())
 
 
-__all__ = ["Accept", "Adapter", "FollowLink", "adapter_for"]
+def provider_named(name: str) -> Provider | None:
+    with _lock:
+        return _providers.get(name)
+
+
+def provider_for_request(request: object) -> Provider:
+    """The provider of a request object; InvalidRequest naming the accepted types otherwise."""
+    for provider in providers():
+        if provider.owns_request(request):
+            return provider
+    accepted = ", ".join(p.request_type.__name__ for p in providers())
+    raise InvalidRequest(f"expected a report request ({accepted}), not {type(request).__name__}")
+
+
+def provider_for_settings(settings: object) -> Provider:
+    for provider in providers():
+        if provider.owns_settings(settings):
+            return provider
+    accepted = ", ".join(p.settings_type.__name__ for p in providers())
+    raise InvalidRequest(f"expected provider settings ({accepted}), not {type(settings).__name__}")
+
+
+def register(provider: Provider) -> None:
+    """Add a provider (its name, CLI command and types must be new)."""
+    if not isinstance(provider, Provider):
+        raise TypeError(f"register() takes a Provider, not {type(provider).__name__}")
+    with _lock:
+        for other in _providers.values():
+            if provider.name == other.name or provider.command == other.command:
+                raise ValueError(f"a provider named {provider.name!r} (command {provider.command!r}) exists")
+        _providers[provider.name] = provider
+
+
+def unregister(name: str) -> None:
+    with _lock:
+        _providers.pop(name, None)
+
+
+@contextlib.contextmanager
+def registered(provider: Provider) -> Iterator[Provider]:
+    """The provider is registered inside the block only."""
+    register(provider)
+    try:
+        yield provider
+    finally:
+        unregister(provider.name)
+
+
+__all__ = ["provider_for_request", "provider_for_settings", "provider_named", "providers", "register", "registered"]

@@ -182,16 +182,10 @@ class VendorSimulators(SimulatorGroup):
 
 
 def _default_vendors() -> list[SimulatedVendor]:
-    """The built-in vendor simulators, one fresh object each.
+    """A fresh simulator of every registered provider (the registry is the only list of vendors)."""
+    from .._providers import providers
 
-    The ONE place in this package that lists the vendors (imported here, lazily:
-    each vendor's simulator imports this package's plumbing).
-    """
-    from .._providers.altostrat._simulator import simulator as altostrat
-    from .._providers.edge_impulse._simulator import simulator as edge_impulse
-    from .._providers.statsig._simulator import simulator as statsig
-
-    return [edge_impulse(), altostrat(), statsig()]
+    return [provider.simulator() for provider in providers()]
 
 
 _ALTOSTRAT_EXPORTS = frozenset({"SANDBOX_ALTOSTRAT_TOKEN", "AltostratSimulator"})

@@ -1,1 +1,232 @@
-"""Edge Impulse: the white-label usage-report API."""
+"""Edge Impulse white-label admin: everything the library knows of Edge Impulse, declared in one descriptor."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
+
+from ..._cliargs import int_at_least, seconds
+from ..._contract import Adapter, Command, ConfigKey, Expansion, Flow, ReportRequest, VendorProvider
+from ..._exceptions import InvalidRequest
+from ..._periods import Period
+from ._model import DEFAULT_MAX_WAIT, DEFAULT_POLL_INTERVAL, EdgeImpulse, EdgeImpulseUsageReport, ReportInfo, Tenant
+
+if TYPE_CHECKING:
+    from ..._client import UsageReports
+    from ...testing import SimulatedVendor
+
+
+def _adapter() -> Adapter[EdgeImpulseUsageReport, EdgeImpulse]:
+    from ._adapter import EdgeImpulseAdapter  # loads the generated client on first use
+
+    return EdgeImpulseAdapter()
+
+
+def _config_int(value: object, key: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidRequest(f"{where}.{key}: expected a positive integer, got {value!r}")
+    return value
+
+
+def _config_seconds(fields: Mapping[str, object], key: str, where: str, default: float) -> float:
+    value = fields.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise InvalidRequest(f"{where}.{key}: expected a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def _tenants(organization_id: int, template: EdgeImpulseUsageReport) -> Expansion:
+    def expand(settings: object) -> Flow[list[ReportRequest]]:
+        from ._lifecycle import list_tenants
+
+        assert isinstance(settings, EdgeImpulse)
+        tenants = yield from list_tenants(settings, organization_id)
+        return [
+            EdgeImpulseUsageReport(
+                organization_id,
+                tenant.id,
+                template.report_id,
+                period=template.period,
+                max_wait=template.max_wait,
+                poll_interval=template.poll_interval,
+            )
+            for tenant in tenants
+        ]
+
+    return Expansion(f"every tenant of organization {organization_id}", expand)
+
+
+def _tenant_rows(client: UsageReports, args: argparse.Namespace) -> list[dict[str, object]]:
+    from ._lifecycle import list_tenants
+
+    tenants: list[Tenant] = client.run_flow("edge_impulse", lambda s: list_tenants(_ei(s), args.organization_id))
+    return [{"id": t.id, "name": t.name, "created": t.created.isoformat()} for t in tenants]
+
+
+def _report_rows(client: UsageReports, args: argparse.Namespace) -> list[dict[str, object]]:
+    from ._lifecycle import list_reports
+
+    reports: list[ReportInfo] = client.run_flow(
+        "edge_impulse", lambda s: list_reports(_ei(s), args.organization_id, args.inner_organization_id)
+    )
+    return [
+        {
+            "id": r.id,
+            "period": r.period.label,
+            "start": r.period.start.isoformat(),
+            "end": r.period.end.isoformat(),
+            "status": r.status,
+            "job_id": r.job_id,
+            "created": r.created.isoformat(),
+        }
+        for r in reports
+    ]
+
+
+def _ei(settings: object) -> EdgeImpulse:
+    assert isinstance(settings, EdgeImpulse)
+    return settings
+
+
+def _organization_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--organization-id", type=int_at_least(1), required=True, metavar="N", help="the white-label organization"
+    )
+
+
+def _tenant_arguments(parser: argparse.ArgumentParser) -> None:
+    _organization_argument(parser)
+    parser.add_argument(
+        "--inner-organization-id",
+        type=int_at_least(1),
+        required=True,
+        metavar="N",
+        help="the tenant (inner organization)",
+    )
+
+
+class EdgeImpulseProvider(VendorProvider[EdgeImpulseUsageReport, EdgeImpulse]):
+    name = "edge_impulse"
+    title = "Edge Impulse"
+    command = "edge-impulse"
+    summary = "one Edge Impulse white-label tenant's usage report for a period (CSV)"
+    credential_variables = (EdgeImpulse.ENV_API_KEY, EdgeImpulse.ENV_JWT)
+    credential_kinds = ("api_key", "jwt")
+    takes_period = True
+    config_keys: ClassVar[tuple[ConfigKey, ...]] = (
+        ConfigKey("organization_id", True, "the white-label (outer) organization", "1"),
+        ConfigKey(
+            "inner_organization_id",
+            True,
+            'the tenant: an id, a list of ids, or "all" (every tenant, listed each run)',
+            '"all"',
+        ),
+        ConfigKey("report_id", False, "instead of a period: one existing report (one tenant only)", ""),
+        ConfigKey("max_wait", False, f"seconds to wait for a report being built (default {DEFAULT_MAX_WAIT:g})", ""),
+        ConfigKey(
+            "poll_interval", False, f"first pause between polls, seconds (default {DEFAULT_POLL_INTERVAL:g})", ""
+        ),
+    )
+    commands: ClassVar[tuple[Command, ...]] = (
+        Command(
+            "edge-impulse-tenants",
+            "list a white label's tenants (inner organizations)",
+            _organization_argument,
+            _tenant_rows,
+            ("id", "name", "created"),
+        ),
+        Command(
+            "edge-impulse-reports",
+            "list a tenant's usage reports and their status",
+            _tenant_arguments,
+            _report_rows,
+            ("id", "period", "status", "job_id", "created"),
+        ),
+    )
+
+    def __init__(self) -> None:
+        super().__init__(EdgeImpulseUsageReport, EdgeImpulse, _adapter)
+
+    def with_credential(self, settings: object, kind: str, value: str) -> EdgeImpulse:
+        base = self.settings_of(settings).base_url
+        if kind == "jwt":
+            return EdgeImpulse(jwt=value, base_url=base)
+        return EdgeImpulse(api_key=value, base_url=base)
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        _tenant_arguments(parser)
+        parser.add_argument(
+            "--report-id", type=int_at_least(1), metavar="N", help="instead of --period: one existing usage report"
+        )
+        parser.add_argument(
+            "--max-wait",
+            type=seconds,
+            default=DEFAULT_MAX_WAIT,
+            metavar="SECONDS",
+            help=f"how long to wait for a report being built (default {DEFAULT_MAX_WAIT:g})",
+        )
+
+    def request_from_arguments(self, args: argparse.Namespace, period: Period | None) -> EdgeImpulseUsageReport:
+        if (period is None) == (args.report_id is None):
+            raise InvalidRequest(
+                "edge-impulse needs exactly one of --period (e.g. --period last-month) and --report-id"
+            )
+        return EdgeImpulseUsageReport(
+            args.organization_id, args.inner_organization_id, args.report_id, period=period, max_wait=args.max_wait
+        )
+
+    def request_from_config(
+        self, fields: Mapping[str, object], where: str, period: Period | None
+    ) -> list[ReportRequest | Expansion]:
+        organization = _config_int(fields["organization_id"], "organization_id", where)
+        report_id = fields.get("report_id")
+        if report_id is not None:
+            report_id = _config_int(report_id, "report_id", where)
+            if "period" in fields:
+                raise InvalidRequest(f"{where}.report_id: give report_id or period, not both")
+            period = None
+        elif period is None:
+            raise InvalidRequest(
+                f"{where}.period: missing; give the entry a period or a report_id, or set [defaults] period"
+            )
+        max_wait = _config_seconds(fields, "max_wait", where, DEFAULT_MAX_WAIT)
+        poll_interval = _config_seconds(fields, "poll_interval", where, DEFAULT_POLL_INTERVAL)
+        inner = fields["inner_organization_id"]
+        if inner == "all":
+            if report_id is not None:
+                raise InvalidRequest(f'{where}.report_id: a report id belongs to one tenant, not to "all"')
+            template = EdgeImpulseUsageReport(
+                organization, 1, period=period, max_wait=max_wait, poll_interval=poll_interval
+            )
+            return [_tenants(organization, template)]
+        if isinstance(inner, list):
+            if not inner:
+                raise InvalidRequest(f"{where}.inner_organization_id: the list is empty")
+            tenants = [_config_int(value, "inner_organization_id", where) for value in inner]
+            if len(set(tenants)) != len(tenants):
+                raise InvalidRequest(f"{where}.inner_organization_id: the list names a tenant twice")
+        else:
+            if isinstance(inner, str):
+                raise InvalidRequest(
+                    f'{where}.inner_organization_id: expected an id, a list of ids or "all", got {inner!r}'
+                )
+            tenants = [_config_int(inner, "inner_organization_id", where)]
+        if report_id is not None and len(tenants) > 1:
+            raise InvalidRequest(f"{where}.report_id: a report id belongs to one tenant, not to a list")
+        return [
+            EdgeImpulseUsageReport(
+                organization, tenant, report_id, period=period, max_wait=max_wait, poll_interval=poll_interval
+            )
+            for tenant in tenants
+        ]
+
+    def simulator(self) -> SimulatedVendor:
+        from ._simulator import simulator
+
+        return simulator()
+
+
+PROVIDER = EdgeImpulseProvider()
+
+__all__ = ["PROVIDER", "EdgeImpulse", "EdgeImpulseUsageReport", "ReportInfo", "Tenant"]

@@ -1,0 +1,55 @@
+"""Value types for command-line options, shared by the generic commands and every provider's subcommand.
+
+Each raises argparse.ArgumentTypeError, which argparse reports naming the option.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import date, datetime
+
+from ._exceptions import InvalidRequest
+from ._periods import parse_timestamp
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An integer of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text} must be {minimum} or more")
+        return value
+
+    parse.__name__ = "integer"  # argparse names the type in some messages
+    return parse
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def timestamp(text: str) -> date | datetime:
+    """An ISO date (UTC midnight) or a datetime with an offset."""
+    try:
+        return parse_timestamp(text, "date")
+    except InvalidRequest as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("date: ")) from None
+
+
+def day(text: str) -> date:
+    """An ISO day, 2026-11-02."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day like 2026-11-02") from None

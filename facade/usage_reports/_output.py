@@ -1,0 +1,112 @@
+"""What the command line shows: results on stdout, errors and progress on stderr, secrets never.
+
+Kept apart from argument parsing (``_cli``) and from the batch (``_batch``),
+which both write through an ``Output``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import IO, Any, Final
+
+from ._progress import Progress, human_size
+from ._redact import Redactor, printable
+
+PROG: Final = "usage-reports"
+
+
+class Output:
+    """Where results and errors go; every error line passes the package's one redactor."""
+
+    def __init__(self, *, json_output: bool, quiet: bool, stdout: IO[str], stderr: IO[str]) -> None:
+        self.json = json_output
+        self.quiet = quiet
+        self.stdout = stdout
+        self.stderr = stderr
+        self._redactor = Redactor()
+
+    def add_secrets(self, secrets: Iterable[str | None]) -> None:
+        self._redactor = self._redactor.with_secrets(secrets)
+
+    def redact(self, text: str) -> str:
+        return printable(" ".join(self._redactor(text).split()))  # one line, no terminal escape, whatever it held
+
+    def progress(self, total: int = 0) -> Progress:
+        return Progress.for_stream(self.stderr, quiet=self.quiet or self.json, total=total)
+
+    def text(self, line: str = "") -> None:
+        if not self.json and not self.quiet:
+            print(line, file=self.stdout)
+
+    def result(self, document: Mapping[str, Any]) -> None:
+        if self.json:
+            print(json.dumps(document, ensure_ascii=False), file=self.stdout)
+
+    def error(self, message: str) -> None:
+        for line in message.splitlines() or [""]:
+            print(f"{PROG}: error: {self.redact(line)}", file=self.stderr)
+
+    def fail(self, error: BaseException | str, code: int) -> int:
+        message = error_message(error) if isinstance(error, BaseException) else error
+        self.error(message)
+        kind = type(error).__name__ if isinstance(error, BaseException) else "UsageError"
+        lines = [self.redact(line) for line in message.splitlines()] or [""]
+        self.result({"ok": False, "exit_code": code, "error": {"type": kind, "message": "\n".join(lines)}})
+        return code
+
+
+def error_message(error: BaseException) -> str:
+    """The library's own message; for an OSError, the file and the reason; for a bug, no detail at all."""
+    from ._config import ConfigError
+    from ._exceptions import UsageReportsError
+
+    if isinstance(error, UsageReportsError | ConfigError | UsageError):
+        return str(error)
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or type(error).__name__}"
+    return f"internal error ({type(error).__name__}); please report it"
+
+
+class UsageError(Exception):
+    """Bad usage or input found by the command line itself (exit 2)."""
+
+
+def record_label(record: Mapping[str, Any]) -> str:
+    return f"{record['provider']}" + (f" ({record['name']})" if record.get("name") else "") + f" {record['path']}"
+
+
+def counts(records: list[dict[str, Any]]) -> str:
+    downloaded = sum(1 for r in records if r["ok"] and not r["skipped"])
+    skipped = sum(1 for r in records if r["skipped"])
+    failed = sum(1 for r in records if not r["ok"])
+    return f"{downloaded} downloaded, {skipped} already present (skipped), {failed} failed"
+
+
+def print_table(records: list[dict[str, Any]], stream: IO[str]) -> None:
+    rows = [("PROVIDER", "NAME", "RESULT", "SIZE", "SHA256", "FILE")]
+    for r in records:
+        result = "skipped" if r["skipped"] else "ok" if r["ok"] else "FAILED"
+        size = human_size(r["size"]) if r["size"] is not None else "-"
+        sha = r["sha256"][:12] if r["sha256"] else "-"
+        rows.append((r["provider"], r["name"] or "-", result, size, sha, r["path"]))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [
+            cell.rjust(width) if i == 3 else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip(), file=stream)
+
+
+def print_rows(rows: list[dict[str, object]], columns: tuple[str, ...], stream: IO[str]) -> None:
+    """A plain table of ``columns`` (all keys of the first row when none are named)."""
+    names = columns or tuple(rows[0]) if rows else columns
+    table = [tuple(name.upper() for name in names)]
+    table += [tuple("-" if row.get(name) is None else str(row.get(name)) for name in names) for row in rows]
+    if not names:
+        return
+    widths = [max(len(line[i]) for line in table) for i in range(len(names))]
+    for line in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip(), file=stream)

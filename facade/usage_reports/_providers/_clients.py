@@ -1,0 +1,34 @@
+"""The public clients: the generic twins, plus one typed namespace per vendor with operations of its own.
+
+``reports.edge_impulse.inner_organizations(1)``: vendor-only operations live
+in the vendor's home; this module only attaches them (adding such a vendor:
+one property on each twin).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from .. import _client
+from .edge_impulse._namespace import AsyncEdgeImpulseAPI, EdgeImpulseAPI
+
+
+class UsageReports(_client.UsageReports):
+    __doc__ = _client.UsageReports.__doc__
+
+    @functools.cached_property
+    def edge_impulse(self) -> EdgeImpulseAPI:
+        """Edge Impulse white-label admin: tenants, and their usage reports' lifecycle."""
+        return EdgeImpulseAPI(self)
+
+
+class AsyncUsageReports(_client.AsyncUsageReports):
+    __doc__ = _client.AsyncUsageReports.__doc__
+
+    @functools.cached_property
+    def edge_impulse(self) -> AsyncEdgeImpulseAPI:
+        """Edge Impulse white-label admin: tenants, and their usage reports' lifecycle."""
+        return AsyncEdgeImpulseAPI(self)
+
+
+__all__ = ["AsyncUsageReports", "UsageReports"]

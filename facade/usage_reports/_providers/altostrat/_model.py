@@ -1,0 +1,76 @@
+"""Altostrat Workspaces: a workspace's organization usage PDF, and the settings to reach it."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from typing import ClassVar, Final
+
+import attrs
+
+from ..._exceptions import InvalidRequest, MissingCredentials
+from ..._validators import base_url, env_value, mask, naming_variables, optional_secret
+
+MAX_WORKSPACE_ID_LENGTH: Final = 200
+
+
+def _workspace_id(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    name = f"{type(instance).__name__}.{attribute.name}"
+    if not isinstance(value, str):
+        raise InvalidRequest(f"{name} must be a string like 'ws_a1b2c3d4e5f6g7h8', not {type(value).__name__}")
+    if not value:
+        raise InvalidRequest(f"{name} must not be empty")
+    if value in {".", ".."}:
+        raise InvalidRequest(f"{name} must not be {value!r}: it would change the request path")
+    if len(value) > MAX_WORKSPACE_ID_LENGTH:
+        raise InvalidRequest(f"{name} is {len(value)} characters long; at most {MAX_WORKSPACE_ID_LENGTH} are allowed")
+    for ch in value:
+        if ch.isspace() or unicodedata.category(ch)[0] == "C":
+            raise InvalidRequest(f"{name} must not contain whitespace or control characters (found {ch!r})")
+
+
+@attrs.frozen
+class AltostratUsagePdf:
+    """An Altostrat workspace's organization usage, as a PDF."""
+
+    workspace_id: str = attrs.field(validator=_workspace_id)
+
+    provider: ClassVar[str] = "altostrat"
+
+    @property
+    def suggested_filename(self) -> str:
+        safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in self.workspace_id)
+        return f"altostrat-usage-{safe[:100]}.pdf"
+
+    def parameters(self) -> dict[str, object]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class Altostrat:
+    """Altostrat Workspaces. The token is sent as ``Authorization: Bearer``."""
+
+    token: str | None = attrs.field(default=None, repr=mask, validator=optional_secret)
+    base_url: str | None = attrs.field(default=None, validator=base_url)
+
+    DEFAULT_BASE_URL: ClassVar[str] = "https://v1.api.altostrat.io"
+    ENV_TOKEN: ClassVar[str] = "ALTOSTRAT_TOKEN"  # noqa: S105 - a variable name, not a secret
+    ENV_BASE_URL: ClassVar[str] = "ALTOSTRAT_BASE_URL"
+
+    def with_environment(self, environ: Mapping[str, str]) -> Altostrat:
+        with naming_variables("Altostrat", {"token": self.ENV_TOKEN, "base_url": self.ENV_BASE_URL}):
+            return Altostrat(
+                token=self.token or env_value(environ, self.ENV_TOKEN),
+                base_url=self.base_url or env_value(environ, self.ENV_BASE_URL),
+            )
+
+    def secrets(self) -> tuple[str | None, ...]:
+        return (self.token,)
+
+    def require_credentials(self) -> None:
+        if not self.token:
+            raise MissingCredentials(
+                "altostrat",
+                self.ENV_TOKEN,
+                f"altostrat: no credential configured; set {self.ENV_TOKEN} or pass Altostrat(token=...)",
+            )

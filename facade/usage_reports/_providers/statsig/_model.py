@@ -1,0 +1,174 @@
+"""Statsig Console API: the project's usage billing report for a period, and the settings to reach it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, Final
+
+import attrs
+
+from ..._exceptions import InvalidRequest, MissingCredentials
+from ..._periods import Period
+from ..._validators import base_url, env_value, mask, naming_variables, optional_secret
+
+#: Statsig's published limits per key: 100 requests / 10 s and 900 / 15 min.
+STATSIG_RATE_LIMITS: Final[tuple[tuple[int, float], ...]] = ((100, 10.0), (900, 900.0))
+STATSIG_API_VERSION: Final = "20240601"
+#: Integers below this are taken for seconds, not milliseconds (10**11 ms is 1973-03-03).
+MIN_PLAUSIBLE_MILLISECONDS: Final = 10**11
+
+Timestamp = datetime | date | int
+
+
+def to_milliseconds(value: object, name: str) -> int:
+    """Unix milliseconds from an aware datetime, a date (UTC midnight) or an int in milliseconds."""
+    if isinstance(value, bool):
+        raise InvalidRequest(f"{name} must be a datetime, a date or an int of milliseconds, not bool")
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidRequest(
+                f"{name} is a naive datetime; give it a timezone, e.g. datetime(2026, 11, 1, tzinfo=timezone.utc)"
+            )
+        return int(value.timestamp() * 1000)
+    if isinstance(value, date):
+        return int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp() * 1000)
+    if isinstance(value, int):
+        if 0 < value < MIN_PLAUSIBLE_MILLISECONDS:
+            raise InvalidRequest(
+                f"{name}={value} looks like seconds, not milliseconds; pass {value * 1000} or a datetime/date instead"
+            )
+        return value
+    raise InvalidRequest(f"{name} must be a datetime, a date or an int of milliseconds, not {type(value).__name__}")
+
+
+def _timestamp(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    ms = to_milliseconds(value, f"{type(instance).__name__}.{attribute.name}")
+    if ms <= 0 and attribute.name == "end":
+        raise InvalidRequest(f"{type(instance).__name__}.end must be after 1970-01-01 (end > 0), got {ms}")
+    if ms < 0:
+        raise InvalidRequest(f"{type(instance).__name__}.{attribute.name} must not be before 1970-01-01")
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def _format_ms(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y%m%dT%H%M%SZ").replace("T000000Z", "")
+
+
+def _period(instance: object, attribute: attrs.Attribute[Period | None], value: object) -> None:
+    if value is not None and not isinstance(value, Period):
+        raise InvalidRequest(
+            f"{type(instance).__name__}.period must be a Period (e.g. Period.last_month()), not {type(value).__name__}"
+        )
+
+
+@attrs.frozen
+class StatsigUsageReport:
+    """A Statsig project's usage billing report for [start, end), as a CSV: by ``period``, or by ``end`` and ``start``.
+
+    ``end`` and ``start`` take an aware datetime, a date (UTC midnight) or an
+    int of Unix milliseconds; ``start`` may be omitted. ``period`` (a
+    ``Period``) replaces both.
+    """
+
+    end: Timestamp | None = attrs.field(default=None, validator=_timestamp)
+    start: Timestamp | None = attrs.field(default=None, validator=_timestamp)
+    period: Period | None = attrs.field(default=None, kw_only=True, validator=_period)
+
+    provider: ClassVar[str] = "statsig"
+
+    def __attrs_post_init__(self) -> None:
+        name = type(self).__name__
+        if self.period is not None and (self.end is not None or self.start is not None):
+            raise InvalidRequest(f"{name}: give a period, or end (and start), not both")
+        if self.period is None and self.end is None:
+            raise InvalidRequest(f"{name}: give a period (e.g. Period.last_month()) or an end")
+        start = self.start_ms
+        if start is not None and start >= self.end_ms:
+            raise InvalidRequest(f"{name}: start must be before end")
+
+    @property
+    def end_ms(self) -> int:
+        if self.period is not None:
+            return to_milliseconds(self.period.end, "period.end")
+        return to_milliseconds(self.end, "end")
+
+    @property
+    def start_ms(self) -> int | None:
+        if self.period is not None:
+            return to_milliseconds(self.period.start, "period.start")
+        return None if self.start is None else to_milliseconds(self.start, "start")
+
+    @property
+    def suggested_filename(self) -> str:
+        if self.period is not None:
+            return f"statsig-usage-{self.period.label}.csv"
+        start = "begin" if self.start_ms is None else _format_ms(self.start_ms)
+        return f"statsig-usage-{start}-{_format_ms(self.end_ms)}.csv"
+
+    def parameters(self) -> dict[str, object]:
+        """ISO 8601 first (readable), then the values sent (Unix milliseconds)."""
+        start, end = self.start_ms, self.end_ms
+        iso: dict[str, object] = {"start": None if start is None else _iso(start), "end": _iso(end)}
+        if self.period is not None:
+            iso = dict(self.period.iso())
+        return {"period": iso, "start": start, "end": end}
+
+
+def _to_limits(value: object) -> tuple[tuple[int, float], ...]:
+    try:
+        return tuple((int(count), float(seconds)) for count, seconds in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise InvalidRequest("Statsig.rate_limits must be (count, seconds) pairs, e.g. ((100, 10.0),)") from None
+
+
+def _validate_limits(
+    instance: object, attribute: attrs.Attribute[tuple[tuple[int, float], ...]], value: tuple[tuple[int, float], ...]
+) -> None:
+    if not all(count >= 1 and seconds > 0 for count, seconds in value):
+        raise InvalidRequest("Statsig.rate_limits must be (count, seconds) pairs, both positive; () disables the limit")
+
+
+@attrs.frozen
+class Statsig:
+    """Statsig Console API. The Console key is sent as ``STATSIG-API-KEY``.
+
+    ``rate_limits`` is the client-side limit per key, shared by every call of
+    one client: ``((100, 10.0), (900, 900.0))`` by default, ``()`` for none.
+    """
+
+    console_api_key: str | None = attrs.field(default=None, repr=mask, validator=optional_secret)
+    base_url: str | None = attrs.field(default=None, validator=base_url)
+    rate_limits: tuple[tuple[int, float], ...] = attrs.field(
+        default=STATSIG_RATE_LIMITS, converter=_to_limits, validator=_validate_limits
+    )
+    api_version: str = STATSIG_API_VERSION
+
+    DEFAULT_BASE_URL: ClassVar[str] = "https://statsigapi.net"
+    ENV_CONSOLE_API_KEY: ClassVar[str] = "STATSIG_CONSOLE_API_KEY"
+    ENV_BASE_URL: ClassVar[str] = "STATSIG_BASE_URL"
+
+    def with_environment(self, environ: Mapping[str, str]) -> Statsig:
+        with naming_variables("Statsig", {"console_api_key": self.ENV_CONSOLE_API_KEY, "base_url": self.ENV_BASE_URL}):
+            return attrs.evolve(
+                self,
+                console_api_key=self.console_api_key or env_value(environ, self.ENV_CONSOLE_API_KEY),
+                base_url=self.base_url or env_value(environ, self.ENV_BASE_URL),
+            )
+
+    def secrets(self) -> tuple[str | None, ...]:
+        return (self.console_api_key,)
+
+    def require_credentials(self) -> None:
+        if not self.console_api_key:
+            raise MissingCredentials(
+                "statsig",
+                self.ENV_CONSOLE_API_KEY,
+                f"statsig: no credential configured; set {self.ENV_CONSOLE_API_KEY} "
+                "or pass Statsig(console_api_key=...)",
+            )

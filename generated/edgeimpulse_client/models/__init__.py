@@ -1,1 +1,0 @@
-"""Contains all the data models used in inputs/outputs"""
