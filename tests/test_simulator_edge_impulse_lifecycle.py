@@ -1,9 +1,7 @@
 """The simulated Edge Impulse white-label usage-report lifecycle, over real HTTP.
 
 Every request these tests send, and every documented answer, is validated
-against the vendor's lifecycle operations: those of specs/edgeimpulse.yaml once
-``nox -s update_specs`` has vendored them, until then the reduced upstream
-document in ../shared/upstream.
+against the vendor's lifecycle operations (see lifecycle_document.py).
 """
 
 from __future__ import annotations
@@ -15,8 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-from openapi_spec_validator.readers import read_from_filename
-from spec_validation import assert_matches_spec, assert_response_matches_spec, spec_path
+from lifecycle_document import edge_impulse_document
+from spec_validation import assert_matches_spec, assert_response_matches_spec
 from usage_reports.testing import (
     SANDBOX_EDGE_IMPULSE_API_KEY,
     SANDBOX_EDGE_IMPULSE_JWT,
@@ -30,8 +28,6 @@ pytestmark = pytest.mark.raw_requests
 
 W = "/api/organizations/{org}/whitelabel/organizations"
 R = W + "/{tenant}/usage/reports"
-REPORTS_PATH = "/api/organizations/{organizationId}/whitelabel/organizations/{innerOrganizationId}/usage/reports"
-UPSTREAM = Path(__file__).resolve().parents[2] / "shared" / "upstream" / "edgeimpulse-usage-lifecycle.yaml"
 OCTOBER = ("2026-10-01T00:00:00.000Z", "2026-11-01T00:00:00.000Z")
 NOVEMBER = {"startDate": "2026-11-01T00:00:00Z", "endDate": "2026-12-01T00:00:00Z"}
 REPORT_FIELDS = {
@@ -44,16 +40,6 @@ REPORT_FIELDS = {
     "reportStartDate",
     "reportEndDate",
 }
-
-
-def lifecycle_document() -> str | Path:
-    """The vendored spec once it carries the create operation; until then the upstream reduced document."""
-    vendored, _ = read_from_filename(str(spec_path("edgeimpulse")))
-    if "post" in vendored["paths"].get(REPORTS_PATH, {}):
-        return "edgeimpulse"
-    if not UPSTREAM.is_file():
-        raise FileNotFoundError(f"neither specs/edgeimpulse.yaml nor {UPSTREAM} holds the lifecycle operations")
-    return UPSTREAM
 
 
 class Studio:
@@ -116,7 +102,7 @@ class Studio:
 
 @pytest.fixture(scope="module")
 def document() -> str | Path:
-    return lifecycle_document()
+    return edge_impulse_document()
 
 
 @pytest.fixture
@@ -388,9 +374,12 @@ def test_the_world_is_scriptable_and_resettable(studio: Studio, edge_impulse: Ed
     assert edge_impulse.report(pending.id).state == "finished"
     edge_impulse.remove_tenant(12)
     assert edge_impulse.reports(12) == []
+    studio.create(10)
+    assert edge_impulse.creations(10) == 1
     edge_impulse.reset_world()
     assert [tenant.id for tenant in edge_impulse.tenants()] == [2, 3, 4, 5, 6]
-    assert [report.tenant_id for report in edge_impulse.reports()] == [3]
+    assert [(report.id, report.tenant_id) for report in edge_impulse.reports()] == [(1001, 3)]
+    assert edge_impulse.creations() == 0
 
 
 def test_the_world_refuses_naive_periods_and_unknown_tenants(edge_impulse: EdgeImpulseSimulator) -> None:

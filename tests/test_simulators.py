@@ -466,18 +466,32 @@ def test_head_is_answered_like_get_without_a_body(simulators: VendorSimulators) 
         connection.close()
 
 
-def test_an_unknown_method_is_501_plain_text(simulators: VendorSimulators) -> None:
+@pytest.mark.parametrize("method", ["QUERY", "BREW"])
+def test_a_method_unknown_to_http_is_405_too_never_501(simulators: VendorSimulators, method: str) -> None:
     port = urlsplit(simulators.statsig_url).port
     assert port is not None
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
-        connection.request("BREW", STATSIG_PATH)
+        connection.request(method, STATSIG_PATH, headers=STATSIG_AUTH)
         response = connection.getresponse()
-        assert response.status == 501
-        assert response.headers["content-type"].startswith("text/plain")
-        assert b"<" not in response.read()
+        assert response.status == 405
+        assert response.headers["allow"] == "GET, HEAD"
+        assert response.read() == b""
     finally:
         connection.close()
+
+
+def test_a_request_the_standard_library_refuses_is_answered_in_plain_text(simulators: VendorSimulators) -> None:
+    port = urlsplit(simulators.statsig_url).port
+    assert port is not None
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        # One byte over the limit of a header line, and nothing after it: the server reads all that was sent
+        # (a close with unread bytes would reset the connection and could lose the answer).
+        raw.sendall(b"GET / HTTP/1.1\r\n" + b"x" * 65_537)
+        answer = raw.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert b"Content-Type: text/plain" in answer
+    assert b"<html" not in answer.lower()
 
 
 class Faulty:

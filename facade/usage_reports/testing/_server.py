@@ -31,7 +31,7 @@ import socketserver
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import TracebackType
@@ -515,33 +515,12 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Never log: no access log, no error lines."""
 
-    # Every standard method reaches the vendor, which answers 405 where its API has no such operation.
-    def do_GET(self) -> None:
-        self._respond()
-
-    def do_HEAD(self) -> None:
-        self._respond()
-
-    def do_POST(self) -> None:
-        self._respond()
-
-    def do_PUT(self) -> None:
-        self._respond()
-
-    def do_PATCH(self) -> None:
-        self._respond()
-
-    def do_DELETE(self) -> None:
-        self._respond()
-
-    def do_OPTIONS(self) -> None:
-        self._respond()
-
-    def do_TRACE(self) -> None:
-        self._respond()
-
-    def do_CONNECT(self) -> None:
-        self._respond()
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        """``do_GET``, ``do_TRACE``, ``do_QUERY``...: every method reaches the vendor, which answers 405
+        where its API has no such operation (the standard library would answer 501 to any it lacks)."""
+        if name.startswith("do_"):
+            return self._respond
+        raise AttributeError(name)
 
     def _read_body(self) -> bytes:
         length = self.headers.get("Content-Length")

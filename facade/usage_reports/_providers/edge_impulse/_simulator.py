@@ -272,7 +272,7 @@ class EdgeImpulseSimulator:
     # --- shaping the world
 
     def reset_world(self) -> None:
-        """Back to the default world (see the module docstring); counters start again from zero."""
+        """Back to the default world (see the module docstring): the October report is report 1001 again."""
         self.clear_world()
         for tenant_id, name in _DEFAULT_TENANTS:
             self.add_tenant(tenant_id, name, private_project_count=tenant_id - 1)
@@ -281,8 +281,10 @@ class EdgeImpulseSimulator:
         self.add_report(3, *_OCTOBER_2026, created=datetime(2026, 11, 2, 6, 0, tzinfo=UTC))
 
     def clear_world(self) -> None:
-        """No tenants, no reports, no failing tenants, no creations counted; knobs back to their defaults."""
+        """No tenants, no reports, no failing tenants, no creations counted; knobs and ids back to their start."""
         with self._lock:
+            self._report_ids = itertools.count(FIRST_REPORT_ID)
+            self._job_ids = itertools.count(FIRST_JOB_ID)
             self.whitelabel_id = DEFAULT_WHITELABEL_ID
             self.page_size = DEFAULT_PAGE_SIZE
             self.pending_polls = DEFAULT_PENDING_POLLS
