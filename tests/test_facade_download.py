@@ -168,3 +168,67 @@ def test_cancelled_async_download_leaves_no_partial_file(tmp_path: Path) -> None
     assert mid_stream[0].startswith(".big.csv.")
     assert mid_stream[0].endswith(".part")
     assert files_in(tmp_path) == []
+
+
+def test_any_sink_that_needs_commit_is_committed_and_reports_its_own_content(simulators: VendorSimulators) -> None:
+    """The engine knows the Sink interface only: a sink of its own kind (say, a remote file) gets its Commit."""
+    import httpx
+    from usage_reports import DEFAULT_TIMEOUT, Statsig, StatsigUsageReport
+    from usage_reports._drivers import run_sync
+    from usage_reports._engine import Job, transfer
+    from usage_reports._providers import provider_for_request
+    from usage_reports._redact import Redactor
+    from usage_reports._sinks import Sink
+    from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY
+
+    class StagedSink(Sink):
+        needs_commit = True
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.staged = bytearray()
+            self.committed: bytes | None = None
+
+        def write(self, chunk: bytes) -> None:
+            super().write(chunk)
+            self.staged += chunk
+
+        def commit(self) -> None:
+            self.committed = bytes(self.staged)
+
+        def content(self) -> bytes | None:
+            return self.committed
+
+    request = StatsigUsageReport(end=date(2026, 11, 1))
+    settings = Statsig(console_api_key=SANDBOX_STATSIG_CONSOLE_KEY, base_url=simulators.statsig_url)
+    sink = StagedSink()
+    job = Job(
+        call=provider_for_request(request).prepare(request, settings),
+        timeout=DEFAULT_TIMEOUT,
+        max_retries=0,
+        redact=Redactor(),
+        sink=sink,
+    )
+    with httpx.Client() as http:
+        report = run_sync(transfer(job), http, Redactor())
+    assert sink.committed is not None
+    assert sink.committed.startswith(b"Date,Event Type")
+    assert report.content == sink.committed
+    assert report.path is None
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="the kernel tells the umask in /proc (Linux)")
+def test_reading_the_umask_never_changes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """os.umask can only be read by setting it: a thread creating a file meanwhile would get the wrong mode."""
+    import os
+
+    from usage_reports import _sinks
+
+    current = os.umask(0o022)
+    os.umask(current)
+
+    def forbidden(mask: int) -> int:
+        raise AssertionError("os.umask was called to read the umask")
+
+    monkeypatch.setattr(os, "umask", forbidden)
+    assert _sinks._read_umask() == current

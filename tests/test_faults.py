@@ -89,13 +89,15 @@ def against(server: FaultServer, **overrides: Any) -> dict[str, Any]:
 
 
 def rendered(exc: BaseException) -> str:
-    """What an error tracker could show: message, repr, the chain, and the locals of every frame but the tests'."""
+    """What an error tracker could show: message, repr, the whole chain (even a suppressed context),
+    and the locals of every frame but the tests' own."""
     shown = traceback.TracebackException.from_exception(exc, capture_locals=True)
     pending: list[traceback.TracebackException | None] = [shown]
     while pending:
         part = pending.pop()
         if part is not None:
             part.stack = traceback.StackSummary.from_list([f for f in part.stack if TESTS not in f.filename])
+            part.__suppress_context__ = False
             pending += [part.__cause__, part.__context__]
     return "".join(shown.format()) + repr(exc) + str(getattr(exc, "body_excerpt", ""))
 

@@ -366,15 +366,25 @@ def _detached(exc: BaseException) -> BaseException:
 def _translate(
     job: Job, exc: Exception, *, step: str, hop: str, expires: float, response: httpx.Response | None
 ) -> _AttemptFailed | None:
-    """The library's error for what an operation raised (None: not ours to translate, a bug to surface).
+    """The library's error for what an operation raised (None: not ours to translate, a bug to surface as is).
 
-    ``step`` is "send", "receive", "read" or "commit".
+    ``step`` is "send", "receive", "read" or "commit". A translated foreign
+    exception is kept as the cause, without the tracebacks of its chain.
     """
+    failure = _classify(job, exc, step=step, hop=hop, expires=expires, response=response)
+    if failure is not None and failure.cause is not None:
+        _detached(failure.cause)
+    return failure
+
+
+def _classify(
+    job: Job, exc: Exception, *, step: str, hop: str, expires: float, response: httpx.Response | None
+) -> _AttemptFailed | None:
     provider, quote = job.call.provider, job.redact.quote
     status = response.status_code if response is not None else None
     if isinstance(exc, UsageReportsError):
         return _AttemptFailed(exc, retryable=False)
-    cause = _detached(exc)
+    cause = exc
     doing = {
         "send": f"on the {hop} request",
         "receive": "while receiving the report",
