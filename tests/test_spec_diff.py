@@ -12,11 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from tools.spec_diff import BREAKING, diff_documents, load_document, main, validate_document
+from tools.spec_diff import (
+    BREAKING,
+    FacadeUsage,
+    canonical_model,
+    credential_wire_name,
+    diff_documents,
+    generated_module,
+    load_document,
+    load_facade_usage,
+    main,
+    validate_document,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "spec_changes"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
-SPECS = Path(__file__).resolve().parent.parent / "specs"
+REPO = Path(__file__).resolve().parent.parent
+SPECS = REPO / "specs"
 
 
 def test_every_class_of_change_in_the_issue_has_a_fixture() -> None:
@@ -39,6 +51,11 @@ def test_every_class_of_change_in_the_issue_has_a_fixture() -> None:
         "optional_parameter_added",
         "response_added",
         "descriptions_and_examples_changed",
+        "second_tag_added",
+        "tag_case_changed",
+        "first_tag_changed_by_reorder",
+        "security_unused_alternative_dropped",
+        "security_used_alternative_dropped",
     }
     assert required <= set(CASES)
 
@@ -51,9 +68,13 @@ def test_fixture_pair_is_classified_as_expected(case: str) -> None:
     validate_document(old, "old.yaml")  # a fixture that is not valid OpenAPI would prove nothing
     validate_document(new, "new.yaml")
 
-    report = diff_documents(old, new)
+    declared = expected.get("facade_credentials")
+    usage = FacadeUsage(frozenset(map(credential_wire_name, declared)), "fixture") if declared else FacadeUsage()
+
+    report = diff_documents(old, new, usage)
 
     assert sorted({c.kind for c in report.changes}) == sorted(expected["kinds"]), report.text_lines()
+    assert all(c.why for c in report.changes), "every verdict says why"
     assert bool(report.breaking) is expected["breaking"], report.text_lines()
     if expected["breaking"]:  # the change the fixture is named after is the one marked breaking
         assert any(c.severity == BREAKING and c.kind == expected["kinds"][0] for c in report.changes)
@@ -113,3 +134,58 @@ def test_cli_exits_2_on_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_cli_exits_2_on_bad_usage() -> None:
     assert main(["only-one-argument"]) == 2
+
+
+def test_a_change_the_facade_never_sees_is_still_breaking_when_no_usage_is_declared() -> None:
+    """Without specs/facade_usage.yaml's word, every authentication alternative counts as used."""
+    folder = FIXTURES / "security_unused_alternative_dropped"
+    report = diff_documents(load_document(folder / "old.yaml"), load_document(folder / "new.yaml"))
+    [change] = report.changes
+    assert change.severity == BREAKING
+    assert "no facade usage declared" in change.why
+
+
+def test_the_report_prints_why_under_each_verdict() -> None:
+    folder = FIXTURES / "second_tag_added"
+    lines = diff_documents(load_document(folder / "old.yaml"), load_document(folder / "new.yaml")).text_lines()
+    assert lines[1].endswith("tag 'Billing' added")
+    assert "why: the generator uses only the first tag" in lines[2]
+    assert "(api/usage/get_usage_report.py)" in lines[2]
+
+
+def test_cli_judges_security_by_the_declared_facade_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    folder = FIXTURES / "security_header_changed"
+    old, new = str(folder / "old.yaml"), str(folder / "new.yaml")
+    assert main([old, new, "--facade", "statsig"]) == 0  # statsig's facade sends STATSIG-API-KEY, never X-Api-Key
+    assert "the facade sends api key in header 'statsig-api-key'" in capsys.readouterr().out
+    assert main([old, new]) == 1
+    assert main([old, new, "--facade", "stripe"]) == 2
+    assert "no entry in specs/facade_usage.yaml" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- generated code and facade usage
+
+
+@pytest.mark.parametrize("name", ["edgeimpulse", "altostrat", "statsig"])
+def test_generated_module_paths_are_the_ones_the_pinned_generator_writes(name: str) -> None:
+    """The change report's "module moves" rule predicts the generator's file names exactly."""
+    document = load_document(SPECS / f"{name}.yaml")
+    predicted = {
+        generated_module(path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in ("get", "put", "post", "delete", "patch")
+    }
+    package = REPO / "generated" / "usage_reports_clients" / name
+    actual = {p.relative_to(package).as_posix() for p in (package / "api").rglob("*.py") if p.name != "__init__.py"}
+    assert predicted == actual
+
+
+@pytest.mark.parametrize("name", ["edgeimpulse", "altostrat", "statsig"])
+def test_every_declared_facade_credential_is_one_the_vendored_spec_accepts(name: str) -> None:
+    usage = load_facade_usage(REPO, name)
+    assert usage.credentials, f"specs/facade_usage.yaml declares nothing for {name}"
+    operations = canonical_model(load_document(SPECS / f"{name}.yaml"))["operations"]
+    assert operations
+    for key, operation in operations.items():
+        assert usage.credentials <= set(operation["security"]), key

@@ -63,8 +63,10 @@ from tools.spec_diff import (
     HTTP_METHODS,
     Change,
     DiffReport,
+    FacadeUsage,
     SpecError,
     diff_documents,
+    load_facade_usage,
     lookup_ref,
     validate_document,
 )
@@ -457,6 +459,7 @@ def prepare(root: Path, name: str, entry: Mapping[str, Any], url: str, via: str,
         upstream = read_source(result.fetched.body, f"upstream {url}")
         result.repairs = upstream.repairs
         committed = read_source(spec_path.read_bytes(), result.spec, tolerant=False)
+        usage = load_facade_usage(root, name)
         records = [dict(r) for r in entry.get("operations") or []]
         recorded = [Operation.of(r) for r in records]
         for operation_id in add:
@@ -475,10 +478,10 @@ def prepare(root: Path, name: str, entry: Mapping[str, Any], url: str, via: str,
     except (SpecError, OSError) as exc:
         result.error = str(exc)
         return result
-    result.report = diff_documents(committed.data, reduction.document)
+    result.report = diff_documents(committed.data, reduction.document, usage)
     for operation in recorded:
         if operation.pinned:
-            result.pinned[operation.key] = _pinned_difference(operation, committed.data, upstream.data)
+            result.pinned[operation.key] = _pinned_difference(operation, committed.data, upstream.data, usage)
     for record, operation in zip(records, recorded, strict=True):
         found_id = reduction.operation_ids.get(operation.key)
         if found_id and "operationId" not in record:
@@ -514,7 +517,9 @@ def _refuse_vendored_repairs(upstream: Source, reduction: Reduction) -> None:
         raise SpecError(f"the upstream document has bytes the parsers refuse inside a vendored part: {where}")
 
 
-def _pinned_difference(operation: Operation, committed: Mapping[str, Any], upstream: Mapping[str, Any]) -> DiffReport:
+def _pinned_difference(
+    operation: Operation, committed: Mapping[str, Any], upstream: Mapping[str, Any], usage: FacadeUsage
+) -> DiffReport:
     """How the upstream's version of a pinned operation differs from the committed one (not applied)."""
     record = [{"method": operation.method, "path": operation.path}]
     try:
@@ -524,7 +529,7 @@ def _pinned_difference(operation: Operation, committed: Mapping[str, Any], upstr
         return DiffReport([Change(BREAKING, "unclassified", operation.key, f"upstream version unreadable: {exc}")])
     if missing:
         return DiffReport([Change(BREAKING, "operation-removed", operation.key, "not in the upstream document")])
-    return diff_documents(ours, theirs)
+    return diff_documents(ours, theirs, usage)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
