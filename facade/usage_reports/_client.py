@@ -17,7 +17,7 @@ import attrs
 import httpx
 
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from ._drivers import run_async, run_sync
+from ._drivers import NoCookies, run_async, run_sync
 from ._engine import Job, Transfer, transfer
 from ._exceptions import InvalidRequest
 from ._logging import install_http_log_guard
@@ -175,7 +175,9 @@ class UsageReports(_BaseUsageReports):
     ) -> None:
         super().__init__(edge_impulse, altostrat, statsig, timeout=timeout, max_retries=max_retries, environ=environ)
         self._owns_client = _owns_client(http_client, transport)
-        self._http = http_client or httpx.Client(transport=transport, timeout=self.timeout, follow_redirects=False)
+        self._http = http_client or httpx.Client(
+            transport=transport, timeout=self.timeout, follow_redirects=False, cookies=NoCookies()
+        )
 
     def fetch(
         self,
@@ -234,7 +236,9 @@ class AsyncUsageReports(_BaseUsageReports):
     ) -> None:
         super().__init__(edge_impulse, altostrat, statsig, timeout=timeout, max_retries=max_retries, environ=environ)
         self._owns_client = _owns_client(http_client, transport)
-        self._http = http_client or httpx.AsyncClient(transport=transport, timeout=self.timeout, follow_redirects=False)
+        self._http = http_client or httpx.AsyncClient(
+            transport=transport, timeout=self.timeout, follow_redirects=False, cookies=NoCookies()
+        )
 
     async def fetch(
         self,
