@@ -72,7 +72,8 @@ wall = time.perf_counter() - started
 reaped_at = time.time()
 print()
 print(json.dumps({"wall": wall, "max_rss_kib": usage.ru_maxrss, "exit": os.waitstatus_to_exitcode(status),
-                  "cpu": usage.ru_utime + usage.ru_stime, "forked_at": forked_at, "reaped_at": reaped_at}))
+                  "cpu": usage.ru_utime + usage.ru_stime, "forked_at": forked_at, "reaped_at": reaped_at,
+                  "switches": [usage.ru_nvcsw, usage.ru_nivcsw]}))
 """
 
 
