@@ -108,6 +108,6 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks side by side with a reference, on loopback (`-- --smoke`, `-- --only B1,B3`, `-- --json PATH`)."""
-    _install_groups(session, "codegen", "specs")  # B6 times tools.codegen with the pinned generator
+    _install_groups(session, "codegen", "specs", "bench")  # B6 times tools.codegen with the pinned generator
     session.install(".")
     session.run("python", "-m", "benchmarks", *session.posargs, env={"RUFF_NO_CACHE": "true"})

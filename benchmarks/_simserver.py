@@ -4,14 +4,20 @@
 prints one JSON line with their URLs, and stops them when stdin closes. A
 separate process keeps the server's Python work off the client's GIL and core,
 so the client under test is measured, not the two taking turns.
+
+A line ``accepted`` on stdin is answered with one JSON line: the connections
+each server has accepted so far (counted where the server accepts them).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import socketserver
 import subprocess
 import sys
+import threading
+from collections import Counter
 from collections.abc import Sequence
 from types import TracebackType
 from typing import IO, Self
@@ -19,9 +25,30 @@ from typing import IO, Self
 from ._common import child_env
 
 
+def _count_accepted_connections() -> Counter[int]:
+    """Count, per listening port, the connections every socketserver in this process accepts.
+
+    This process runs nothing but the simulators, which are socketservers; the
+    count is taken at accept(), the one place every new connection passes.
+    """
+    counts: Counter[int] = Counter()
+    lock = threading.Lock()
+    accept = socketserver.TCPServer.get_request
+
+    def counting_get_request(server: socketserver.TCPServer) -> tuple[object, object]:
+        connection = accept(server)
+        with lock:
+            counts[server.server_address[1]] += 1
+        return connection
+
+    socketserver.TCPServer.get_request = counting_get_request  # type: ignore[method-assign,assignment]
+    return counts
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from usage_reports.testing import VendorSimulators
 
+    accepted = _count_accepted_connections()
     parser = argparse.ArgumentParser(prog="python -m benchmarks._simserver")
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--report-size", type=int, default=4096)
@@ -34,7 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "statsig": sim.statsig_url,
         }
         print(json.dumps(urls), flush=True)
-        sys.stdin.read()  # until the parent closes our stdin
+        ports = {name: int(url.split(":")[2].split("/")[0]) for name, url in urls.items()}
+        for line in sys.stdin:  # until the parent closes our stdin
+            if line.strip() == "accepted":
+                print(json.dumps({name: accepted[port] for name, port in ports.items()}), flush=True)
     return 0
 
 
@@ -62,6 +92,17 @@ class SimulatorProcess:
             raise RuntimeError("the simulator process exited before printing its URLs")
         self.urls = json.loads(line)
         return self
+
+    def accepted(self) -> dict[str, int]:
+        """Connections each server has accepted since it started."""
+        process = self._process
+        assert process is not None
+        assert process.stdin is not None
+        assert process.stdout is not None
+        process.stdin.write("accepted\n")
+        process.stdin.flush()
+        counts: dict[str, int] = json.loads(process.stdout.readline())
+        return counts
 
     def _stop(self) -> None:
         process, self._process = self._process, None
