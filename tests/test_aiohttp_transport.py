@@ -26,8 +26,8 @@ from usage_reports import (
     UnexpectedResponse,
     UsageReport,
 )
-from usage_reports.testing import Reply, VendorSimulators
 from usage_reports.aiohttp_transport import AiohttpTransport, _bypassed
+from usage_reports.testing import Reply, VendorSimulators
 
 STATSIG = StatsigUsageReport(end=date(2026, 11, 1), start=date(2026, 10, 25))
 CSV = (("Content-Type", "text/csv"),)

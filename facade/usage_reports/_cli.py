@@ -37,7 +37,6 @@ from ._version import __version__
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
-EXIT_INTERRUPTED: Final = 130
 
 
 class _Parser(argparse.ArgumentParser):

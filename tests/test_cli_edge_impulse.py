@@ -1,0 +1,90 @@
+"""The Edge Impulse commands of the CLI: a report by period, the listings, and their mistakes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli_runner import Run
+from usage_reports.testing import EdgeImpulseSimulator, VendorSimulators
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_report_by_period_is_found_or_created_and_saved_under_the_period(
+    run: Run, simulators: VendorSimulators, tmp_path: Path
+) -> None:
+    simulators.vendor("edge_impulse", EdgeImpulseSimulator).pending_polls = 0
+    result = run(
+        "edge-impulse", "--organization-id", "1", "--inner-organization-id", "2", "--period", "2026-10", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["path"] == "edge-impulse-usage-1-2-2026-10.csv"
+    assert (tmp_path / "edge-impulse-usage-1-2-2026-10.csv").stat().st_size == document["size"]
+    assert [r.method for r in simulators.requests_to("edge_impulse")].count("POST") == 1
+
+
+def test_the_tenant_listing_prints_a_table_or_json(run: Run, simulators: VendorSimulators) -> None:
+    table = run("edge-impulse-tenants", "--organization-id", "1")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["ID", "NAME", "CREATED"]
+    assert [line.split()[0] for line in lines[1:]] == ["2", "3", "4", "5", "6"]
+    as_json = run("edge-impulse-tenants", "--organization-id", "1", "--json")
+    rows = json.loads(as_json.stdout)["rows"]
+    assert [row["id"] for row in rows] == [2, 3, 4, 5, 6]
+    assert rows[1]["name"] == "Zürich Robotics AG"
+
+
+def test_the_report_listing_shows_period_and_status(run: Run, simulators: VendorSimulators) -> None:
+    result = run("edge-impulse-reports", "--organization-id", "1", "--inner-organization-id", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    (row,) = json.loads(result.stdout)["rows"]
+    assert (row["period"], row["status"]) == ("2026-10", "finished")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("--report-id", "3", "--period", "2026-10"),
+            "exactly one of --period (e.g. --period last-month) and --report-id",
+        ),
+        ((), "exactly one of --period"),
+        (("--period", "2026-13"), "--period/--timezone: '2026-13' is not a month"),
+        (("--period", "2026-10", "--timezone", "Mars/Olympus"), "unknown time zone 'Mars/Olympus'"),
+    ],
+)
+def test_bad_report_selection_is_one_line_exit_2_before_any_request(
+    run: Run, simulators: VendorSimulators, args: tuple[str, ...], message: str
+) -> None:
+    result = run("edge-impulse", "--organization-id", "1", "--inner-organization-id", "2", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert simulators.requests == []
+
+
+def test_missing_credentials_keep_the_librarys_own_hint(run: Run, simulators: VendorSimulators) -> None:
+    result = run(
+        "edge-impulse",
+        "--organization-id",
+        "1",
+        "--inner-organization-id",
+        "2",
+        "--report-id",
+        "3",
+        env={"EDGE_IMPULSE_API_KEY": None, "EDGE_IMPULSE_JWT": None},
+    )
+    assert result.returncode == 2
+    assert "set EDGE_IMPULSE_API_KEY (or EDGE_IMPULSE_JWT)" in result.stderr
+    assert simulators.requests == []
+
+
+def test_both_edge_impulse_credentials_in_the_environment_is_refused(run: Run, simulators: VendorSimulators) -> None:
+    result = run("edge-impulse-tenants", "--organization-id", "1", env={"EDGE_IMPULSE_JWT": "ei-sandbox-jwt"})
+    assert result.returncode == 2
+    assert "both EDGE_IMPULSE_API_KEY and EDGE_IMPULSE_JWT are set; unset one" in result.stderr
+    assert simulators.requests == []
