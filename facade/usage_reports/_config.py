@@ -29,6 +29,7 @@ from ._contract import Expansion, Provider, ReportRequest
 from ._exceptions import InvalidRequest
 from ._periods import Period
 from ._providers import provider_named, providers
+from ._validators import kind_of
 
 COMMON_KEYS: Final = ("name", "credential_env", "credential_type", "period")
 DEFAULTS_TABLE: Final = "defaults"
@@ -90,20 +91,9 @@ class Config:
     period: Period | None = None
 
 
-def _kind(value: object) -> str:
-    return {
-        str: "a string",
-        int: "an integer",
-        float: "a number",
-        bool: "a boolean",
-        list: "an array",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
-
-
 def _str(value: object, where: str) -> str:
     if not isinstance(value, str):
-        raise InvalidRequest(f"{where}: expected a string, got {_kind(value)}")
+        raise InvalidRequest(f"{where}: expected a string, got {kind_of(value)}")
     return value
 
 
@@ -134,7 +124,7 @@ def parse_config(
     default_period: Period | None = None
     try:
         if zone_name is not None and not isinstance(zone_name, str):
-            raise InvalidRequest(f"expected a string like Europe/Berlin, got {_kind(zone_name)}")
+            raise InvalidRequest(f"expected a string like Europe/Berlin, got {kind_of(zone_name)}")
         from ._periods import zone
 
         zone(zone_name)
@@ -184,7 +174,7 @@ def _period(
     text: object, where: str, zone_name: str | None, as_of: date | datetime | None, problems: list[str]
 ) -> Period | None:
     if not isinstance(text, str):
-        problems.append(f'{where}: expected a PERIOD string like "last-month" or "2026-10", got {_kind(text)}')
+        problems.append(f'{where}: expected a PERIOD string like "last-month" or "2026-10", got {kind_of(text)}')
         return None
     try:
         return Period.parse(text, as_of=as_of, tz=zone_name)

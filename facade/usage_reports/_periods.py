@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from ._exceptions import InvalidRequest
+from ._validators import kind_of
 
 
 def parse_timestamp(value: object, where: str) -> date | datetime:
@@ -33,18 +34,7 @@ def parse_timestamp(value: object, where: str) -> date | datetime:
         return value
     if isinstance(value, date):
         return value
-    raise InvalidRequest(f"{where}: expected a date like 2026-11-01 or an offset datetime, got {_kind(value)}")
-
-
-def _kind(value: object) -> str:
-    return {
-        str: "a string",
-        int: "an integer",
-        float: "a number",
-        bool: "a boolean",
-        list: "an array",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
+    raise InvalidRequest(f"{where}: expected a date like 2026-11-01 or an offset datetime, got {kind_of(value)}")
 
 
 # --- periods --------------------------------------------------------------------------

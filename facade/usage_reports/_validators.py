@@ -69,3 +69,15 @@ def naming_variables(owner: str, variables: Mapping[str, str]) -> Iterator[None]
         for field, variable in variables.items():
             text = text.replace(f"{owner}.{field}", f"the environment variable {variable}")
         raise InvalidRequest(text) from None
+
+
+def kind_of(value: object) -> str:
+    """How a config or request value's type reads in a message: "a string", "an array"..."""
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        list: "an array",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .._contract import Provider
 from .._exceptions import InvalidRequest
@@ -37,19 +37,22 @@ def provider_named(name: str) -> Provider | None:
 
 def provider_for_request(request: object) -> Provider:
     """The provider of a request object; InvalidRequest naming the accepted types otherwise."""
-    for provider in providers():
-        if provider.owns_request(request):
-            return provider
-    accepted = ", ".join(p.request_type.__name__ for p in providers())
-    raise InvalidRequest(f"expected a report request ({accepted}), not {type(request).__name__}")
+    return _owner(request, Provider.owns_request, "a report request", lambda p: p.request_type.__name__)
 
 
 def provider_for_settings(settings: object) -> Provider:
+    """The provider of a settings object; InvalidRequest naming the accepted types otherwise."""
+    return _owner(settings, Provider.owns_settings, "provider settings", lambda p: p.settings_type.__name__)
+
+
+def _owner(
+    value: object, owns: Callable[[Provider, object], bool], what: str, accepted: Callable[[Provider], str]
+) -> Provider:
     for provider in providers():
-        if provider.owns_settings(settings):
+        if owns(provider, value):
             return provider
-    accepted = ", ".join(p.settings_type.__name__ for p in providers())
-    raise InvalidRequest(f"expected provider settings ({accepted}), not {type(settings).__name__}")
+    names = ", ".join(accepted(p) for p in providers())
+    raise InvalidRequest(f"expected {what} ({names}), not {type(value).__name__}")
 
 
 def register(provider: Provider) -> None:
