@@ -26,7 +26,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from lifecycle_document import edge_impulse_document
 from spec_validation import loopback_spec_dict
 from usage_reports.testing import (
     SANDBOX_ALTOSTRAT_TOKEN,
@@ -55,7 +54,7 @@ def _schema(source: str | Path, project: dict[str, Any]) -> schemathesis.BaseSch
 
 
 EDGE_IMPULSE = _schema(
-    edge_impulse_document(),
+    "edgeimpulse",
     {
         "auth": {
             "openapi": {

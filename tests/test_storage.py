@@ -33,8 +33,6 @@ from usage_reports._object_stores import FsspecStore, ObjectLocation, redact_sto
 from usage_reports._storage import RemoteSink
 from usage_reports.testing import Reply, VendorSimulators
 
-KINDS = ["sync", "async"]
-
 
 @pytest.fixture
 def bucket() -> Iterator[str]:
@@ -114,7 +112,6 @@ def test_missing_bucket_in_memory_store_is_refused_before_any_request(simulators
 # --- download to memory:// (the generic RemoteSink logic) ------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_download_to_memory_store_writes_the_report_and_its_url(
     simulators: VendorSimulators, bucket: str, kind: str
 ) -> None:
@@ -127,7 +124,6 @@ def test_download_to_memory_store_writes_the_report_and_its_url(
     assert report.sha256 == hashlib.sha256(data).hexdigest()
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_existing_object_in_memory_store_is_kept_without_overwrite(
     simulators: VendorSimulators, bucket: str, kind: str
 ) -> None:
@@ -140,7 +136,6 @@ def test_existing_object_in_memory_store_is_kept_without_overwrite(
     assert memory_bytes(url).startswith(b"%PDF-")
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_failed_download_leaves_no_object(simulators: VendorSimulators, bucket: str, kind: str) -> None:
     simulators.queue(
         "altostrat",

@@ -29,7 +29,6 @@ from usage_reports import (
 from usage_reports import _storage as storage
 from usage_reports.testing import Reply, VendorSimulators
 
-KINDS = ["sync", "async"]
 #: Over one 8 MiB part: the report goes up as a multipart upload of three parts.
 LARGE = 17 * 1024 * 1024
 
@@ -47,7 +46,6 @@ def truncated_pdf() -> Reply:
     )
 
 
-@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("size", [300_000, LARGE], ids=["single-put", "multipart"])
 def test_download_to_s3_stores_the_whole_report_with_its_sha256(
     simulators: VendorSimulators, s3: S3, kind: str, size: int
@@ -69,7 +67,6 @@ def test_download_to_s3_stores_the_whole_report_with_its_sha256(
     assert parts == ([1, 2, 3] if size == LARGE else [])
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_failed_part_upload_leaves_no_object_and_no_multipart_upload(
     simulators: VendorSimulators, s3: S3, kind: str
 ) -> None:
@@ -82,7 +79,6 @@ def test_failed_part_upload_leaves_no_object_and_no_multipart_upload(
     assert s3.multipart_uploads() == []
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_truncated_vendor_body_sends_nothing_to_the_store(simulators: VendorSimulators, s3: S3, kind: str) -> None:
     simulators.queue("altostrat", truncated_pdf())
     with pytest.raises(UnexpectedResponse, match="truncated"):
@@ -91,7 +87,6 @@ def test_truncated_vendor_body_sends_nothing_to_the_store(simulators: VendorSimu
     assert s3.keys() == []
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_retry_after_a_truncated_body_uploads_only_the_complete_report(
     simulators: VendorSimulators, s3: S3, kind: str
 ) -> None:
@@ -108,7 +103,6 @@ def test_retry_after_a_truncated_body_uploads_only_the_complete_report(
     assert report.size == 20_000
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_existing_object_is_refused_before_any_vendor_request(simulators: VendorSimulators, s3: S3, kind: str) -> None:
     s3.put("usage.pdf", b"last month's report")
     with pytest.raises(InvalidRequest, match=r"'s3://usage-bucket/usage\.pdf' already exists; pass overwrite=True"):
@@ -117,7 +111,6 @@ def test_existing_object_is_refused_before_any_vendor_request(simulators: Vendor
     assert s3.get("usage.pdf") == b"last month's report"
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_overwrite_replaces_an_existing_object(simulators: VendorSimulators, s3: S3, kind: str) -> None:
     s3.put("usage.pdf", b"last month's report")
     report = run(
@@ -161,7 +154,6 @@ def test_write_only_credentials_can_upload_and_still_never_replace(simulators: V
     assert s3.get("old.csv") == b"last month's report"
 
 
-@pytest.mark.parametrize("kind", KINDS)
 def test_missing_bucket_is_refused_before_any_vendor_request(simulators: VendorSimulators, s3: S3, kind: str) -> None:
     with pytest.raises(
         InvalidRequest,

@@ -28,9 +28,8 @@ DAY_MS: Final = 86_400_000
 LAST_MS: Final = int(datetime(9999, 12, 31, 23, 59, 59, 999_000, tzinfo=UTC).timestamp() * 1000)
 _REPORT: Final = "/console/v1/project/usage_billing/report"
 _STORAGE_CSV: Final = re.compile(r"/statsig/usage_billing_([0-9]{1,18})_([0-9]{1,18})\.csv")
-_INTEGER: Final = re.compile(
-    r"-?[0-9]{1,18}"
-)  # longer numbers are out of range anyway (and int() refuses 4300+ digits)
+# Longer numbers are out of range anyway (and int() refuses 4300 digits or more).
+_INTEGER: Final = re.compile(r"-?[0-9]{1,18}")
 _INVALID: Final = {"status": 400, "message": "Invalid request. Please check the request input and try again."}
 
 _HEADER: Final = ("Date", "Event Type", "Name", "Sources", "Daily Billable Events", "Project")
