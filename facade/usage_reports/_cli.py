@@ -15,12 +15,14 @@ and an unknown one is reported before any missing one.
 from __future__ import annotations
 
 import argparse
+import contextvars
 import difflib
 import errno
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
@@ -31,7 +33,7 @@ from ._config import COMMON_KEYS, DEFAULT_KEYS, DEFAULTS_TABLE, ConfigError, exa
 from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._contract import Command, Provider, ReportRequest
 from ._exceptions import InvalidRequest, MissingCredentials, UsageReportsError
-from ._logging import JsonLogFormatter, TextLogFormatter
+from ._logging import JsonLogFormatter, TextLogFormatter, json_line
 from ._models import UsageReport
 from ._output import LOG_FORMATS, PROG, Output, UsageError, error_message, print_rows
 from ._periods import PERIOD_HELP, Period
@@ -48,6 +50,19 @@ EXIT_INTERRUPTED: Final = 130
 
 
 _REQUIRED = "the following arguments are required"
+
+
+#: Whether usage errors are JSON objects too (--log-format json is on the command line being parsed).
+_json_errors: contextvars.ContextVar[bool] = contextvars.ContextVar("usage_reports_json_errors", default=False)
+
+
+def _asks_json_logs(argv: Sequence[str]) -> bool:
+    for position, word in enumerate(argv):
+        if word == "--":
+            break
+        if word == "--log-format=json" or (word == "--log-format" and argv[position + 1 : position + 2] == ["json"]):
+            return True
+    return False
 
 
 class _Probe(Exception):
@@ -90,7 +105,11 @@ class _Parser(argparse.ArgumentParser):
             unknown = self._unknown(self._given)
             if unknown:
                 message = unrecognized(self, unknown)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        line = f"{message} (see {self.prog} --help)"
+        if _json_errors.get():
+            fields = {"time": _now(), "level": "error", "event": "usage", "command": self.prog, "message": line}
+            self.exit(EXIT_USAGE, json_line(fields, str) + "\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {line}\n")
 
     def _unknown(self, given: list[str]) -> list[str]:
         """What ``given`` holds that no option takes, found by parsing it again with nothing required."""
@@ -107,6 +126,10 @@ class _Parser(argparse.ArgumentParser):
                 action.required = True
             self._probing = False
         return extras
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _chosen(parser: argparse.ArgumentParser, parsed: argparse.Namespace) -> argparse.ArgumentParser | None:
@@ -593,13 +616,17 @@ def _offer_completion(parser: argparse.ArgumentParser) -> None:
         import argcomplete  # type: ignore[import-not-found,unused-ignore]  # optional: pip install argcomplete
     except ImportError:
         return
-    argcomplete.autocomplete(parser)
+    argcomplete.autocomplete(parser, exit_method=sys.exit)  # completions written, the program ends here
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     _offer_completion(parser)
-    args = parser.parse_args(argv)
+    token = _json_errors.set(_asks_json_logs(sys.argv[1:] if argv is None else argv))
+    try:
+        args = parser.parse_args(argv)
+    finally:
+        _json_errors.reset(token)
     out = Output(
         json_output=args.json, quiet=args.quiet, stdout=sys.stdout, stderr=sys.stderr, log_format=args.log_format
     )

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import IO, Any, Final
 
 from ._logging import json_line
@@ -57,7 +57,7 @@ class Output:
         self._python = re.compile(rf"\b({'|'.join(map(re.escape, classes))})(?:\.(\w+))?\b") if classes else None
         callables = "|".join(map(re.escape, sorted(set(calls), key=len, reverse=True)))
         self._hints = (
-            re.compile(rf",?\s*\(?or pass (?:{callables})\([^()]*\)(?:\s+or (?:{callables})\([^()]*\))*\)?")
+            re.compile(rf"[,;]?\s*\(?or pass (?:{callables})\([^()]*\)(?:\s+or (?:{callables})\([^()]*\))*\)?")
             if callables
             else None
         )
@@ -101,8 +101,7 @@ class Output:
 
     def _stderr_line(self, level: str, text: str) -> None:
         if self.log_format == "json":
-            now = time.time()
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+            stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
             line = json_line({"time": stamp, "level": level, "event": level, "message": text}, str)
             print(line, file=self.stderr)
         else:
