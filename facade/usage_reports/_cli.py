@@ -589,7 +589,7 @@ def _configure_logging(verbose: int, out: Output) -> None:
 
 
 def _vocabulary(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
-    """The user's words for the library's Python names: ``--workspace-id`` for ``AltostratUsagePdf.workspace_id``.
+    """The user's words for the library's Python names: ``--report-id`` for ``MyVendorReport.report_id``.
 
     In a provider's command, a request field is the option that sets it and the request class is
     the command; elsewhere (a config) the field is its key and the class the provider's table.

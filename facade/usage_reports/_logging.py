@@ -7,7 +7,7 @@ in ``log_fields``), never a URL, a header or a body. Code that runs many
 calls at once (fetch-all) names the one under way with :func:`logging_context`
 (or :func:`bind_logging_context` in a task of its own): a context variable,
 so every record made inside, in that thread or task and the tasks it starts,
-also carries ``label`` (``statsig[2] (project-b)``). :class:`TextLogFormatter`
+also carries ``label`` (``my_vendor[2] (project-b)``). :class:`TextLogFormatter`
 and :class:`JsonLogFormatter` write such records as one line each, redacted.
 
 httpx logs full URLs at INFO and httpcore logs response headers at DEBUG: a
@@ -113,7 +113,7 @@ def logging_context(
 ) -> Iterator[None]:
     """Every record logged inside (this thread or task, and the tasks it starts) names this entry.
 
-    ``with logging_context(label="statsig[2] (project-b)", provider="statsig"): ...``; nested
+    ``with logging_context(label="my_vendor[2] (project-b)", provider="my_vendor"): ...``; nested
     contexts add to (and override) the outer one; the outer one is back on leaving.
     """
     token = _context.set(_merged(label, provider, operation))

@@ -3,8 +3,8 @@
 Kept apart from argument parsing (``_cli``) and from the batch (``_batch``),
 which both write through an ``Output``. Error lines speak the user's words:
 the CLI gives the Output its vocabulary (``use_names``), so a library message
-about ``AltostratUsagePdf.workspace_id`` reads ``--workspace-id`` (or the
-config key), and hints for Python callers (``or pass Altostrat(token=...)``)
+about ``MyVendorReport.report_id`` reads ``--report-id`` (or the
+config key), and hints for Python callers (``or pass MyVendor(token=...)``)
 are left out. With ``--log-format json`` every stderr line is a JSON object.
 """
 

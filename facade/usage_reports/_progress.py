@@ -3,7 +3,7 @@
 A download line shows bytes and rate; when the server announced the size, also
 the total, the percentage and the time left (at the rate so far):
 
-    statsig-usage-20261001-20261101.csv   12.0 MiB / 48.0 MiB   25%   4.0 MiB/s   0:09 left
+    my-vendor-usage-2026-10.csv           12.0 MiB / 48.0 MiB   25%   4.0 MiB/s   0:09 left
 
 Drawn on stderr, redrawn at most ten times a second and erased when done, so
 the final output is only what the command prints. Off when stderr is not a
