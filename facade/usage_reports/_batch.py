@@ -32,6 +32,7 @@ from ._exceptions import (
     StorageError,
     UsageReportsError,
 )
+from ._logging import bind_logging_context
 from ._output import Output, print_table, record_label
 from ._periods import Period
 from ._progress import Progress
@@ -244,6 +245,7 @@ class Batch:
 
         async def expand(item: Planned) -> list[Planned] | dict[str, Any]:
             expansion = item.entry.request
+            bind_logging_context(label=item.entry.label, provider=item.entry.provider)  # this task's log records
             if not isinstance(expansion, Expansion):
                 return [item]
             started_at = _now()
@@ -285,6 +287,7 @@ class Batch:
 
     async def _one(self, item: Planned, previous: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
         entry, label = item.entry, item.entry.label
+        bind_logging_context(label=label, provider=entry.provider)  # every log record of this task names the entry
         request = entry.request
         assert not isinstance(request, Expansion)
         target = self.out_dir / entry.filename

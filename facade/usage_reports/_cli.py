@@ -6,32 +6,41 @@
 
 Exit codes: 0 success; 1 the vendor or the network failed (after retries);
 2 bad usage, invalid input, bad config or missing credentials (nothing sent).
-Every error is one line on stderr: no traceback, no secret.
+Every error is one line on stderr: no traceback, no secret, and in the
+user's words: options and config keys, not the library's class names.
+Every command's --help ends with examples; options are never abbreviated,
+and an unknown one is reported before any missing one.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextvars
+import difflib
+import errno
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Final, NoReturn
+from typing import Any, Final, NoReturn
 
 from ._batch import DEFAULT_CONCURRENCY, BaseSettings, exit_code_of, run_batch
-from ._cliargs import day, int_at_least, seconds
+from ._cliargs import add_examples, day, int_at_least, seconds
 from ._client import UsageReports
-from ._config import ConfigError, example_config, load_config
-from ._constants import DEFAULT_MAX_RETRIES
+from ._config import COMMON_KEYS, DEFAULT_KEYS, DEFAULTS_TABLE, ConfigError, example_config, load_config
+from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._contract import Command, Provider, ReportRequest
 from ._exceptions import InvalidRequest, MissingCredentials, UsageReportsError
+from ._logging import JsonLogFormatter, TextLogFormatter, json_line
 from ._models import UsageReport
-from ._output import PROG, Output, UsageError, print_rows
+from ._output import LOG_FORMATS, PROG, Output, UsageError, error_message, print_rows
 from ._periods import PERIOD_HELP, Period
 from ._progress import human_size
 from ._providers import providers
 from ._signals import exit_status, stopping_on_signals
+from ._storage import is_remote
 from ._version import __version__
 
 EXIT_OK: Final = 0
@@ -39,11 +48,107 @@ EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 
 
+_REQUIRED = "the following arguments are required"
+
+
+#: Whether usage errors are JSON objects too (--log-format json is on the command line being parsed).
+_json_errors: contextvars.ContextVar[bool] = contextvars.ContextVar("usage_reports_json_errors", default=False)
+
+
+def _asks_json_logs(argv: Sequence[str]) -> bool:
+    for position, word in enumerate(argv):
+        if word == "--":
+            break
+        if word == "--log-format=json" or (word == "--log-format" and argv[position + 1 : position + 2] == ["json"]):
+            return True
+    return False
+
+
+class _Probe(Exception):
+    """A usage error met while looking for unknown options (see _Parser._unknown)."""
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (with a pointer to --help), exit 2."""
+    """argparse, but stricter and more helpful.
+
+    Options are never abbreviated (``--end`` is not ``--e``, ``--ennd`` is not ``--end``); an unknown
+    option is reported as unknown, before any missing required one, with the nearest known option;
+    a usage error is one line with a pointer to the command's --help, exit 2.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+        self._given: list[str] | None = None
+        self._probing = False
+
+    def parse_known_args(  # type: ignore[override]  # typeshed overloads it; this is the one shape used
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:  # reported by the subcommand that was given them, with its options to suggest from
+            command = _chosen(self, parsed)
+            (command or self).error(unrecognized(command or self, extras))
+        return parsed
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        if self._probing:
+            raise _Probe(message)
+        if message.startswith(_REQUIRED) and self._given is not None:
+            unknown = self._unknown(self._given)
+            if unknown:
+                message = unrecognized(self, unknown)
+        line = f"{message} (see {self.prog} --help)"
+        if _json_errors.get():
+            fields = {"time": _now(), "level": "error", "event": "usage", "command": self.prog, "message": line}
+            self.exit(EXIT_USAGE, json_line(fields, str) + "\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {line}\n")
+
+    def _unknown(self, given: list[str]) -> list[str]:
+        """What ``given`` holds that no option takes, found by parsing it again with nothing required."""
+        required = [action for action in self._actions if action.required]
+        self._probing = True
+        try:
+            for action in required:
+                action.required = False
+            _, extras = super().parse_known_args(given, argparse.Namespace())
+        except _Probe:
+            return []
+        finally:
+            for action in required:
+                action.required = True
+            self._probing = False
+        return extras
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _chosen(parser: argparse.ArgumentParser, parsed: argparse.Namespace) -> argparse.ArgumentParser | None:
+    """The subcommand's parser ``parsed`` went through, if any."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen: argparse.ArgumentParser | None = action.choices.get(getattr(parsed, action.dest, None) or "")
+            return chosen
+    return None
+
+
+def unrecognized(parser: argparse.ArgumentParser, extras: list[str]) -> str:
+    """argparse's message for arguments nothing takes, with the nearest known option for a misspelt one."""
+    known = [option for option in parser._option_string_actions if option.startswith("--")]
+    guesses = []
+    for extra in extras:
+        if extra.startswith("--"):
+            guesses += difflib.get_close_matches(extra.split("=", 1)[0], known, n=1, cutoff=0.6)
+    hint = f" (did you mean {' or '.join(dict.fromkeys(guesses))}?)" if guesses else ""
+    return f"unrecognized arguments: {' '.join(extras)}{hint}"
 
 
 def _credential_variables() -> list[str]:
@@ -60,7 +165,48 @@ credentials come from the environment: {variables};
 *_BASE_URL variables point a provider elsewhere.
 exit codes: 0 success; 1 the vendor or the network failed (after retries);
 2 bad usage, invalid input, bad config or missing credentials (nothing sent).
-try it with no account and no network: {PROG} demo"""
+every command has --help, with examples: {PROG} COMMAND --help"""
+
+
+def _provider_epilog(provider: Provider) -> str:
+    variables = " or ".join(provider.credential_variables)
+    return f"""\
+credentials: {variables} in the environment.
+-o forms: a file; a folder, or any PATH ending in '/', gets the suggested name (a missing
+folder is created); '-' streams the report to stdout as it arrives; s3://, gs://, az://
+URLs write to an object store (pip install 'usage-reports[s3]' etc.).
+exit codes: 0 success; 1 the vendor, the network or the destination failed (with -o -,
+stdout then holds an incomplete report: discard it); 2 bad usage or input (nothing sent)."""
+
+
+def _config_help() -> str:
+    """What CONFIG.toml holds, from the registry: each provider's table and keys."""
+    tables = [(f"[{DEFAULTS_TABLE}]", ", ".join(DEFAULT_KEYS) + " (both optional)")]
+    for provider in providers():
+        required = [key.name for key in provider.config_keys if key.required]
+        optional = [key.name for key in provider.config_keys if not key.required]
+        keys = ", ".join(required) + ("; " if required and optional else "")
+        keys += f"optional: {', '.join(optional)}" if optional else ""
+        tables.append((f"[[{provider.name}]]", keys or "no keys of its own"))
+    width = max(len(table) for table, _ in tables) + 2
+    lines = [f"  {table.ljust(width)}{keys}" for table, keys in tables]
+    return "\n".join(
+        [
+            "CONFIG.toml lists the reports, one [[table]] per report:",
+            *lines,
+            f"  any entry may also have: {', '.join(COMMON_KEYS)}",
+            f"'{PROG} config example > usage.toml' writes a commented config to start from.",
+            "Credentials stay in the environment: a provider's usual variable, or the one an entry's",
+            "credential_env names. Every mistake in the file is reported at once, naming the entry and key.",
+        ]
+    )
+
+
+def _parser(commands: argparse._SubParsersAction[_Parser], name: str, **kwargs: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs
+    )
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,9 +221,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"retries of a failed request (default {DEFAULT_MAX_RETRIES})",
     )
-    group.add_argument("--timeout", type=seconds, metavar="SECONDS", help="connect/read/write timeout")
     group.add_argument(
-        "-v", "--verbose", action="count", default=0, help="log retries and timings to stderr (-vv: every response)"
+        "--timeout",
+        type=seconds,
+        metavar="SECONDS",
+        help=f"connect, read and write timeout of each request (default: {DEFAULT_TIMEOUT.connect:g} s to connect, "
+        f"{DEFAULT_TIMEOUT.read:g} s to read or write)",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log each failed attempt, retry and finished report to stderr (-vv: every response too); "
+        "in a batch each line names its entry",
+    )
+    group.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default="text",
+        help="how -v's records and the error lines look on stderr: text (default) or json, "
+        "one object per line (time, level, event, label, provider, operation, attempt, status, duration...)",
     )
 
     single = _Parser(add_help=False)
@@ -85,10 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="PATH",
-        help="file to write ('-' for stdout; a folder, or any PATH ending in '/', gets the suggested name); "
-        "default: the suggested name here",
+        help="where the report goes: a file; a folder, or any PATH ending in '/' (created if missing), "
+        "gets the suggested name; '-' streams it to stdout as it arrives (if the transfer fails, stdout "
+        "holds part of it and the exit code is not 0); an s3:// (gs://, az://) URL; "
+        "default: the suggested name in the current folder",
     )
-    single.add_argument("--force", action="store_true", help="replace an existing file")
+    single.add_argument("--force", action="store_true", help="replace an existing file or object")
 
     parser = _Parser(
         prog=PROG,
@@ -96,8 +262,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
+    add_examples(
+        parser,
+        ("try everything on local simulators: no account, no network", f"{PROG} demo"),
+        ("what one command takes, with examples", f"{PROG} {providers()[0].command} --help"),
+        ("every report a config lists", f"{PROG} fetch-all usage.toml --out-dir usage/{{period}} --period last-month"),
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}", help="print the version")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, required=True, help="what to do (COMMAND --help)"
+    )
 
     periods = _Parser(add_help=False)
     when = periods.add_argument_group("period", PERIOD_HELP + ".")
@@ -108,28 +282,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     for provider in providers():
-        sub = commands.add_parser(
+        sub = _parser(
+            commands,
             provider.command,
             parents=[single, *([periods] if provider.takes_period else []), common],
             help=provider.summary,
+            description=f"Download {provider.summary}.",
         )
         provider.add_arguments(sub)
+        sub.epilog = "\n\n".join(filter(None, [sub.epilog, _provider_epilog(provider)]))
         sub.set_defaults(handler=_single_handler(provider))
         for command in provider.commands:
-            listing = commands.add_parser(command.name, parents=[common], help=command.summary)
+            listing = _parser(
+                commands, command.name, parents=[common], help=command.summary, description=command.summary + "."
+            )
             command.add_arguments(listing)
             listing.set_defaults(handler=_command_handler(command))
 
-    batch = commands.add_parser(
+    batch = _parser(
+        commands,
         "fetch-all",
         parents=[common],
         help="every report a TOML config lists, concurrently, with a manifest",
-        description="Download every report CONFIG lists into DIR and record them in DIR/manifest.json. "
-        "A file already recorded there with the same sha256 is skipped unless --force.",
+        description="Download every report CONFIG lists into DIR and record them in DIR/manifest.json.\n"
+        "A file already recorded there with the same sha256 is skipped unless --force.\n\n" + _config_help(),
     )
-    batch.add_argument("config", type=Path, metavar="CONFIG.toml")
+    batch.add_argument("config", type=Path, metavar="CONFIG.toml", help="the config file (see above)")
     batch.add_argument(
-        "--out-dir", required=True, metavar="DIR", help="where reports and manifest.json go; may contain {period}"
+        "--out-dir",
+        required=True,
+        metavar="DIR",
+        help="where reports and manifest.json go: a folder (created if missing) or an s3:// (gs://, az://) "
+        "URL; {period} is replaced by the period, e.g. usage/{period} -> usage/2026-10",
     )
     batch.add_argument(
         "--period", metavar="PERIOD", help="replaces [defaults] period (an entry's own period still wins)"
@@ -139,26 +323,57 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of", type=day, metavar="DATE", help="the day relative periods count from (default: today), for backfills"
     )
     _batch_options(batch)
+    add_examples(
+        batch,
+        ("start from a commented config", f"{PROG} config example > usage.toml"),
+        (
+            "last month's reports into usage/2026-10/ (say, run on 2026-11-01)",
+            f"{PROG} fetch-all usage.toml --out-dir usage/{{period}} --period last-month",
+        ),
+        (
+            "a backfill of September, to S3, with JSON logs naming each entry",
+            f"{PROG} fetch-all usage.toml --out-dir s3://my-bucket/usage/{{period}} --period 2026-09 "
+            "-v --log-format json",
+        ),
+    )
     batch.set_defaults(handler=_fetch_all)
 
-    config = commands.add_parser(
+    config = _parser(
+        commands,
         "config",
         help="print a commented fetch-all config to start from",
-        description="`usage-reports config example > usage.toml` gives a config with every provider's keys explained.",
+        description=f"'{PROG} config example > usage.toml' gives a config with every provider's keys explained.",
     )
     config.add_argument("what", choices=["example"], help="example: a commented config on stdout")
-    config.set_defaults(handler=_config_example, json=False, quiet=False, verbose=0)
+    add_examples(
+        config,
+        ("a config to edit, with every provider's table", f"{PROG} config example > usage.toml"),
+        ("just read it", f"{PROG} config example"),
+    )
+    config.set_defaults(handler=_config_example, json=False, quiet=False, verbose=0, log_format="text")
 
-    demo = commands.add_parser(
+    demo = _parser(
+        commands,
         "demo",
         parents=[common],
         help="the whole product against local simulators: no account, no network",
-        description="Start local simulators of every provider and run fetch-all with a built-in config.",
+        description="Start local simulators of every provider and run fetch-all with a built-in config. "
+        "Your environment's credentials are ignored: nothing real is sent anywhere.",
     )
     demo.add_argument(
-        "--out-dir", type=Path, default=Path("usage-reports-demo"), metavar="DIR", help="default: ./usage-reports-demo"
+        "--out-dir",
+        type=Path,
+        default=Path("usage-reports-demo"),
+        metavar="DIR",
+        help="where the reports and manifest.json go (default: ./usage-reports-demo)",
     )
     _batch_options(demo)
+    add_examples(
+        demo,
+        ("download every provider's reports from the simulators", f"{PROG} demo"),
+        ("again, as JSON: every file is skipped (its sha256 matches the manifest)", f"{PROG} demo --json"),
+        ("with the log of every request, each line naming its entry", f"{PROG} demo --out-dir /tmp/demo -vv"),
+    )
     demo.set_defaults(handler=_demo)
     return parser
 
@@ -202,8 +417,14 @@ def _command_handler(command: Command) -> Callable[[argparse.Namespace, Output],
     return handle
 
 
-def _destination(request: ReportRequest, output: str | None, force: bool) -> Path:
-    """The file to write: ``-o`` as given, or the suggested name inside it when it is (or ends like) a folder."""
+def _destination(request: ReportRequest, output: str | None, force: bool) -> str | Path:
+    """Where to write: ``-o`` as given, or the suggested name inside it when it is (or ends like) a folder.
+
+    An object-store URL ending in '/' is a folder too; whether its object exists is the client's
+    to check (over the network, before the vendor is asked).
+    """
+    if output and is_remote(output):
+        return output + request.suggested_filename if output.endswith("/") else output
     if not output:
         path = Path(request.suggested_filename)
     elif output.endswith(("/", os.sep)) or Path(output).is_dir():
@@ -236,11 +457,40 @@ def _report_document(report: UsageReport, path: str | None) -> dict[str, Any]:
     }
 
 
+class _Stdout:
+    """sys.stdout's bytes, counted: after a failure, the error says how much of the report stdout holds."""
+
+    name = "stdout"
+
+    def __init__(self) -> None:
+        self.buffer = sys.stdout.buffer
+        self.written = 0
+
+    def write(self, data: bytes, /) -> int:
+        count = self.buffer.write(data)
+        self.written += len(data)
+        return count
+
+    def flush(self) -> None:
+        self.buffer.flush()
+
+
+def _silence_stdout() -> None:
+    """stdout's reader is gone: point it at /dev/null so the interpreter's last flush cannot fail loudly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 def _single(request: ReportRequest, args: argparse.Namespace, out: Output) -> int:
     to_stdout = args.output == "-"
     if to_stdout and out.json:
         raise UsageError("--json and -o - both want stdout; choose one")
-    destination = None if to_stdout else _destination(request, args.output, args.force)
+    stdout = _Stdout() if to_stdout else None
+    destination = stdout if stdout is not None else _destination(request, args.output, args.force)
     progress = out.progress()
     label = request.suggested_filename
 
@@ -250,20 +500,24 @@ def _single(request: ReportRequest, args: argparse.Namespace, out: Output) -> in
     with UsageReports(timeout=args.timeout, max_retries=args.max_retries) as client:
         progress.start(label)
         try:
-            if destination is None:
-                report = client.fetch(request, on_progress=advance)
-            else:
-                report = client.download(request, destination, overwrite=args.force, on_progress=advance)
+            report = client.download(request, destination, overwrite=args.force, on_progress=advance)
+        except (UsageReportsError, OSError) as exc:
+            if stdout is None:
+                raise
+            if getattr(exc, "errno", None) == errno.EPIPE:  # the reader left (`| head`): say so once, quietly
+                _silence_stdout()
+            if not stdout.written:
+                raise
+            return out.fail(
+                f"{error_message(exc)} ({stdout.written} bytes had been written to stdout: they are not the report)",
+                _exit_code(exc),
+            )
         finally:
             progress.close()
-    if destination is None:
-        assert report.content is not None
-        sys.stdout.buffer.write(report.content)
-        sys.stdout.buffer.flush()
-        if not out.quiet:
-            print(f"wrote {report.size} bytes to stdout  sha256 {report.sha256}", file=out.stderr)
+    if stdout is not None:
+        out.note(f"wrote {report.size} bytes to stdout  sha256 {report.sha256}")
         return EXIT_OK
-    shown = str(report.path)
+    shown = str(report.url or report.path)
     out.text(f"saved {shown}  {report.size} bytes ({human_size(report.size)})  sha256 {report.sha256}")
     out.result(_report_document(report, shown))
     return EXIT_OK
@@ -303,30 +557,79 @@ def _demo(args: argparse.Namespace, out: Output) -> int:
 # --- entry point -------------------------------------------------------------------------
 
 
-class _RedactingHandler(logging.StreamHandler[IO[str]]):
-    def __init__(self, out: Output) -> None:
-        super().__init__(out.stderr)
-        self.out = out
+def _exit_code(error: BaseException) -> int:
+    return EXIT_USAGE if isinstance(error, InvalidRequest | MissingCredentials) else exit_code_of(error)
 
-    def format(self, record: logging.LogRecord) -> str:
-        return self.out.redact(f"{PROG}: {record.levelname.lower()}: {record.getMessage()}")
+
+_HANDLER_MARK = "_usage_reports_cli"
 
 
 def _configure_logging(verbose: int, out: Output) -> None:
-    """Silent by default (errors are reported once, by main); -v shows retries, -vv every response."""
+    """Silent by default (errors are reported once, by main); -v shows retries, -vv every response.
+
+    Lines go to stderr in --log-format text or json, redacted, each naming the entry a batch was
+    working on when it was logged.
+    """
     library = logging.getLogger("usage_reports")
     library.propagate = False
+    for old in [h for h in library.handlers if getattr(h, _HANDLER_MARK, False)]:
+        library.removeHandler(old)
+    handler: logging.Handler
     if verbose:
-        library.addHandler(_RedactingHandler(out))
+        handler = logging.StreamHandler(out.stderr)
+        handler.setFormatter(
+            JsonLogFormatter(out.redact) if out.log_format == "json" else TextLogFormatter(PROG, out.redact)
+        )
         library.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
     else:
-        library.addHandler(logging.NullHandler())
+        handler = logging.NullHandler()
+    setattr(handler, _HANDLER_MARK, True)
+    library.addHandler(handler)
+
+
+def _vocabulary(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
+    """The user's words for the library's Python names: ``--report-id`` for ``MyVendorReport.report_id``.
+
+    In a provider's command, a request field is the option that sets it and the request class is
+    the command; elsewhere (a config) the field is its key and the class the provider's table.
+    """
+    command = _chosen(parser, args)
+    names: dict[str, str] = {}
+    for provider in providers():
+        request = provider.request_type.__name__
+        own = command is not None and args.command == provider.command
+        names[request] = provider.command if own else provider.name
+        if own and command is not None:
+            for action in command._actions:
+                long = [option for option in action.option_strings if option.startswith("--")]
+                if long:
+                    names[f"{request}.{action.dest}"] = long[0]
+    return names
+
+
+def _offer_completion(parser: argparse.ArgumentParser) -> None:
+    """Shell completion through argcomplete, when it is installed and the shell asks (it sets _ARGCOMPLETE)."""
+    if "_ARGCOMPLETE" not in os.environ:
+        return
+    try:
+        import argcomplete  # type: ignore[import-not-found,unused-ignore]  # optional: pip install argcomplete
+    except ImportError:
+        return
+    argcomplete.autocomplete(parser, exit_method=sys.exit)  # completions written, the program ends here
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    out = Output(json_output=args.json, quiet=args.quiet, stdout=sys.stdout, stderr=sys.stderr)
+    _offer_completion(parser)
+    token = _json_errors.set(_asks_json_logs(sys.argv[1:] if argv is None else argv))
+    try:
+        args = parser.parse_args(argv)
+    finally:
+        _json_errors.reset(token)
+    out = Output(
+        json_output=args.json, quiet=args.quiet, stdout=sys.stdout, stderr=sys.stderr, log_format=args.log_format
+    )
+    out.use_names(_vocabulary(parser, args), calls=[provider.settings_type.__name__ for provider in providers()])
     _configure_logging(args.verbose, out)
     out.add_secrets(os.environ.get(name) for name in _credential_variables())
     handler: Callable[[argparse.Namespace, Output], int] = args.handler

@@ -1,6 +1,7 @@
-"""Value types for command-line options, shared by the generic commands and every provider's subcommand.
+"""Value types and help for command-line options, shared by the generic commands and every provider's subcommand.
 
-Each raises argparse.ArgumentTypeError, which argparse reports naming the option.
+Each type raises argparse.ArgumentTypeError, which argparse reports naming the option.
+:func:`add_examples` ends a command's ``--help`` with real invocations (tests parse each one).
 """
 
 from __future__ import annotations
@@ -11,6 +12,20 @@ from datetime import date, datetime
 
 from ._exceptions import InvalidRequest
 from ._periods import parse_timestamp
+
+EXAMPLES_HEADING = "examples:"
+
+
+def add_examples(parser: argparse.ArgumentParser, *examples: tuple[str, str]) -> None:
+    """End ``parser``'s help with ``examples``: (what it does, the command line), in this order.
+
+    The command line is shown as written (its first word the program's name); the epilog is kept
+    as laid out here, so the parser needs argparse.RawDescriptionHelpFormatter.
+    """
+    lines = [EXAMPLES_HEADING]
+    for what, command in examples:
+        lines += [f"  # {what}", f"  {command}"]
+    parser.epilog = "\n".join(lines) + (f"\n\n{parser.epilog}" if parser.epilog else "")
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:

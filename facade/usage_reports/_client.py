@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Self, TypeVar, cast
 
 import attrs
 import httpx
@@ -27,10 +27,22 @@ from ._models import UsageReport
 from ._providers import provider_for_request, provider_for_settings, provider_named, providers
 from ._ratelimit import RateLimiter
 from ._redact import Redactor
-from ._sinks import FileSink, MemorySink, Sink, check_destination, fetch_size_cap
+from ._sinks import (
+    BinaryStream,
+    FileSink,
+    MemorySink,
+    ProgressCallback,
+    Sink,
+    StreamSink,
+    check_destination,
+    fetch_size_cap,
+    is_stream,
+)
 from ._storage import ObjectLocation, RemoteSink, is_remote, resolve
 
 TimeoutTypes = float | httpx.Timeout | None
+#: Where download() writes: a local path, an object-store URL, or a binary file object (streamed into as received).
+Destination = str | os.PathLike[str] | BinaryStream
 T = TypeVar("T")
 
 
@@ -214,21 +226,23 @@ class _BaseUsageReports:
         return flow(job, make(configured)), redact
 
     def _fetch(
-        self, request: ReportRequest, settings: ProviderSettings | None, on_progress: Callable[[int], None] | None
+        self, request: ReportRequest, settings: ProviderSettings | None, on_progress: ProgressCallback | None
     ) -> tuple[Transfer, Redactor]:
         return self._transfer(request, MemorySink(on_progress, max_size=self.max_fetch_size), settings)
 
     def _download(
         self,
         request: ReportRequest,
-        path: str | os.PathLike[str],
+        path: Destination,
         overwrite: bool,
         settings: ProviderSettings | None,
-        on_progress: Callable[[int], None] | None,
+        on_progress: ProgressCallback | None,
     ) -> tuple[Transfer, Redactor]:
         if not isinstance(overwrite, bool):
             raise InvalidRequest("overwrite must be True or False")
-        target = resolve(path)
+        if is_stream(path):  # a file object (stdout for the CLI's -o -): each chunk written as it arrives
+            return self._transfer(request, StreamSink(cast(BinaryStream, path), on_progress=on_progress), settings)
+        target = resolve(cast(str | os.PathLike[str], path))
         if isinstance(target, ObjectLocation):  # an object store: checked over the network, after the request
             sink = RemoteSink(target, overwrite=overwrite, on_progress=on_progress)
             work = self._transfer(request, sink, settings)
@@ -278,25 +292,31 @@ class UsageReports(_BaseUsageReports):
         request: ReportRequest,
         *,
         settings: ProviderSettings | None = None,
-        on_progress: Callable[[int], None] | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> UsageReport:
-        """The report's bytes in memory (``.content``); ``on_progress(bytes_so_far)`` is called per chunk."""
+        """The report's bytes in memory (``.content``); ``on_progress(bytes_so_far)`` is called per chunk.
+
+        ``bytes_so_far`` is an int; its ``.total`` is the size the server announced, or None.
+        """
         work, redact = self._fetch(request, settings, on_progress)
         return run_sync(work, self._http, redact)
 
     def download(
         self,
         request: ReportRequest,
-        path: str | os.PathLike[str],
+        path: Destination,
         *,
         overwrite: bool = False,
         settings: ProviderSettings | None = None,
-        on_progress: Callable[[int], None] | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> UsageReport:
         """Stream the report to ``path`` atomically; an existing file is kept unless ``overwrite``.
 
-        ``path`` may be an object-store URL (``s3://bucket/key``, ``gs://``, ``az://``; see README).
-        ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a retry starts over).
+        ``path`` may be an object-store URL (``s3://bucket/key``, ``gs://``, ``az://``; see README), or a
+        binary file object (``sys.stdout.buffer``): each chunk is written to it as it arrives, with no
+        atomicity (if the call raises, part of the report may have been written; a retry does not write
+        the same bytes twice). ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a
+        retry starts over); ``bytes_so_far.total`` is the size the server announced, or None.
         """
         work, redact = self._download(request, path, overwrite, settings, on_progress)
         return run_sync(work, self._http, redact)
@@ -359,25 +379,31 @@ class AsyncUsageReports(_BaseUsageReports):
         request: ReportRequest,
         *,
         settings: ProviderSettings | None = None,
-        on_progress: Callable[[int], None] | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> UsageReport:
-        """The report's bytes in memory (``.content``); ``on_progress(bytes_so_far)`` is called per chunk."""
+        """The report's bytes in memory (``.content``); ``on_progress(bytes_so_far)`` is called per chunk.
+
+        ``bytes_so_far`` is an int; its ``.total`` is the size the server announced, or None.
+        """
         work, redact = self._fetch(request, settings, on_progress)
         return await run_async(work, self._http, redact)
 
     async def download(
         self,
         request: ReportRequest,
-        path: str | os.PathLike[str],
+        path: Destination,
         *,
         overwrite: bool = False,
         settings: ProviderSettings | None = None,
-        on_progress: Callable[[int], None] | None = None,
+        on_progress: ProgressCallback | None = None,
     ) -> UsageReport:
         """Stream the report to ``path`` atomically; an existing file is kept unless ``overwrite``.
 
-        ``path`` may be an object-store URL (``s3://bucket/key``, ``gs://``, ``az://``; see README).
-        ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a retry starts over).
+        ``path`` may be an object-store URL (``s3://bucket/key``, ``gs://``, ``az://``; see README), or a
+        binary file object (``sys.stdout.buffer``): each chunk is written to it as it arrives, with no
+        atomicity (if the call raises, part of the report may have been written; a retry does not write
+        the same bytes twice). ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a
+        retry starts over); ``bytes_so_far.total`` is the size the server announced, or None.
         """
         if is_remote(path):  # checking the store is network I/O: not on the event loop
             import asyncio  # loaded already by whoever awaits this; sync users never pay for it

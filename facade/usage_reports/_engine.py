@@ -665,6 +665,7 @@ def _receive(
             ),
             retryable=False,
         )
+    sink.expect(int(declared) if identity and declared is not None and declared.isdigit() else None)  # progress
     yield from _io(job, Receive(response, sink, expires), step="receive", hop=hop, expires=expires, response=response)
     received = _bytes_on_the_wire(response, sink)
     if declared is not None and declared.isdigit() and received is not None and received != int(declared):
@@ -718,13 +719,17 @@ def _bytes_on_the_wire(response: httpx.Response, sink: Sink) -> int | None:
 
 
 def _log(level: int, job: Job, event: str, **fields: object) -> None:
-    """One record: provider, operation and numbers; never a URL, a header or a body."""
+    """One record: provider, operation, event and numbers; never a URL, a header or a body.
+
+    The record carries them as attributes too (``event``, ``provider``, ``operation``, each number,
+    and all numbers in ``log_fields``) for JSON logs; the entry a batch is working on (its label)
+    comes from the logging context the batch set (``_logging.logging_context``).
+    """
     if not logger.isEnabledFor(level):
         return
+    shown = {key: value for key, value in fields.items() if value is not None}
     details = " ".join(
-        f"{key}={value:.3f}" if isinstance(value, float) else f"{key}={value}"
-        for key, value in fields.items()
-        if value is not None
+        f"{key}={value:.3f}" if isinstance(value, float) else f"{key}={value}" for key, value in shown.items()
     )
     logger.log(
         level,
@@ -733,5 +738,11 @@ def _log(level: int, job: Job, event: str, **fields: object) -> None:
         job.call.operation,
         event,
         details,
-        extra={"provider": job.call.provider, "operation": job.call.operation, **fields},
+        extra={
+            "provider": job.call.provider,
+            "operation": job.call.operation,
+            "event": event,
+            "log_fields": shown,
+            **fields,
+        },
     )

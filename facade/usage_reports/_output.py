@@ -1,30 +1,44 @@
 """What the command line shows: results on stdout, errors and progress on stderr, secrets never.
 
 Kept apart from argument parsing (``_cli``) and from the batch (``_batch``),
-which both write through an ``Output``.
+which both write through an ``Output``. Error lines speak the user's words:
+the CLI gives the Output its vocabulary (``use_names``), so a library message
+about ``MyVendorReport.report_id`` reads ``--report-id`` (or the
+config key), and hints for Python callers (``or pass MyVendor(token=...)``)
+are left out. With ``--log-format json`` every stderr line is a JSON object.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import IO, Any, Final
 
+from ._logging import json_line
 from ._progress import Progress, human_size
 from ._redact import Redactor, printable
 
 PROG: Final = "usage-reports"
+LOG_FORMATS: Final = ("text", "json")
 
 
 class Output:
     """Where results and errors go; every error line passes the package's one redactor."""
 
-    def __init__(self, *, json_output: bool, quiet: bool, stdout: IO[str], stderr: IO[str]) -> None:
+    def __init__(
+        self, *, json_output: bool, quiet: bool, stdout: IO[str], stderr: IO[str], log_format: str = "text"
+    ) -> None:
         self.json = json_output
         self.quiet = quiet
         self.stdout = stdout
         self.stderr = stderr
+        self.log_format = log_format
         self._redactor = Redactor()
+        self._names: Mapping[str, str] = {}
+        self._python: re.Pattern[str] | None = None
+        self._hints: re.Pattern[str] | None = None
 
     def add_secrets(self, secrets: Iterable[str | None]) -> None:
         self._redactor = self._redactor.with_secrets(secrets)
@@ -32,8 +46,40 @@ class Output:
     def redact(self, text: str) -> str:
         return printable(" ".join(self._redactor(text).split()))  # one line, no terminal escape, whatever it held
 
+    def use_names(self, names: Mapping[str, str], *, calls: Iterable[str] = ()) -> None:
+        """Say ``names[x]`` for each Python name ``x`` (``Class.field`` or ``Class``) in messages, and
+        leave out hints to call one of ``calls`` (``or pass Settings(key=...)``).
+
+        A ``Class.field`` not in ``names`` becomes ``field`` (a config key's name).
+        """
+        self._names = dict(names)
+        classes = sorted({name.split(".", 1)[0] for name in names}, key=len, reverse=True)
+        self._python = re.compile(rf"\b({'|'.join(map(re.escape, classes))})(?:\.(\w+))?\b") if classes else None
+        callables = "|".join(map(re.escape, sorted(set(calls), key=len, reverse=True)))
+        self._hints = (
+            re.compile(rf"[,;]?\s*\(?or pass (?:{callables})\([^()]*\)(?:\s+or (?:{callables})\([^()]*\))*\)?")
+            if callables
+            else None
+        )
+
+    def speak(self, text: str) -> str:
+        """``text`` in the user's words (see :meth:`use_names`)."""
+        if self._hints is not None:
+            text = self._hints.sub("", text)
+        if self._python is not None:
+            text = self._python.sub(self._name_for, text)
+        return text
+
+    def _name_for(self, match: re.Match[str]) -> str:
+        owner, field = match.group(1), match.group(2)
+        if field is None:
+            return self._names.get(owner, owner)
+        return self._names.get(f"{owner}.{field}", field)
+
     def progress(self, total: int = 0) -> Progress:
-        return Progress.for_stream(self.stderr, quiet=self.quiet or self.json, total=total)
+        """Progress on stderr: drawn on a terminal, off with --quiet, --json or JSON log lines."""
+        quiet = self.quiet or self.json or self.log_format == "json"
+        return Progress.for_stream(self.stderr, quiet=quiet, total=total)
 
     def text(self, line: str = "") -> None:
         if not self.json and not self.quiet:
@@ -44,14 +90,28 @@ class Output:
             print(json.dumps(document, ensure_ascii=False), file=self.stdout)
 
     def error(self, message: str) -> None:
+        """Each line of ``message`` as an error line on stderr (a JSON object with --log-format json)."""
         for line in message.splitlines() or [""]:
-            print(f"{PROG}: error: {self.redact(line)}", file=self.stderr)
+            self._stderr_line("error", self.redact(self.speak(line)))
+
+    def note(self, message: str) -> None:
+        """A line of information on stderr (unless --quiet): stdout is taken, by the report itself."""
+        if not self.quiet:
+            self._stderr_line("info", self.redact(message))
+
+    def _stderr_line(self, level: str, text: str) -> None:
+        if self.log_format == "json":
+            stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            line = json_line({"time": stamp, "level": level, "event": level, "message": text}, str)
+            print(line, file=self.stderr)
+        else:
+            print(f"{PROG}: {level}: {text}" if level == "error" else f"{PROG}: {text}", file=self.stderr)
 
     def fail(self, error: BaseException | str, code: int) -> int:
         message = error_message(error) if isinstance(error, BaseException) else error
         self.error(message)
         kind = type(error).__name__ if isinstance(error, BaseException) else "UsageError"
-        lines = [self.redact(line) for line in message.splitlines()] or [""]
+        lines = [self.redact(self.speak(line)) for line in message.splitlines()] or [""]
         self.result({"ok": False, "exit_code": code, "error": {"type": kind, "message": "\n".join(lines)}})
         return code
 

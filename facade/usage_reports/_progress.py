@@ -1,4 +1,9 @@
-"""Live progress on a terminal: one line per running download (bytes, rate) and one for the batch.
+"""Live progress on a terminal: one line per running download and one for the batch.
+
+A download line shows bytes and rate; when the server announced the size, also
+the total, the percentage and the time left (at the rate so far):
+
+    my-vendor-usage-2026-10.csv           12.0 MiB / 48.0 MiB   25%   4.0 MiB/s   0:09 left
 
 Drawn on stderr, redrawn at most ten times a second and erased when done, so
 the final output is only what the command prints. Off when stderr is not a
@@ -8,6 +13,7 @@ terminal, or with --quiet or --json: then ``Progress`` is a no-op.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Final
 
@@ -23,11 +29,33 @@ def human_size(size: float) -> str:
     raise AssertionError("unreachable")
 
 
+def duration(seconds: float) -> str:
+    """``0:09``, ``12:34``, ``1:02:03``."""
+    whole = max(0, round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 @dataclass
 class _Task:
     label: str
     started: float
     received: int = 0
+    size: int | None = None  # announced by the server; None: unknown
+
+    def line(self, now: float) -> str:
+        elapsed = max(now - self.started, 1e-6)
+        rate = self.received / elapsed
+        shown = human_size(self.received)
+        if not self.size:
+            return f"  {self.label:<40.40} {shown:>10}  {human_size(rate):>10}/s"
+        percent = min(100, self.received * 100 // self.size)
+        left = duration((self.size - self.received) / rate) + " left" if rate > 0 else "--:-- left"
+        return (
+            f"  {self.label:<40.40} {shown:>10} / {human_size(self.size):<10} {percent:>3}%"
+            f"  {human_size(rate):>10}/s  {left}"
+        )
 
 
 @dataclass
@@ -40,9 +68,10 @@ class Progress:
     done: int = 0
     failed: int = 0
     skipped: int = 0
+    clock: Callable[[], float] = time.monotonic
     _tasks: dict[str, _Task] = field(default_factory=dict)
     _finished_bytes: int = 0
-    _started: float = field(default_factory=time.monotonic)
+    _started: float = -1.0
     _drawn_lines: int = 0
     _last_draw: float = 0.0
 
@@ -54,15 +83,24 @@ class Progress:
             terminal = False
         return cls(stream=stream, enabled=terminal and not quiet, total=total)
 
+    def __post_init__(self) -> None:
+        if self._started < 0:
+            self._started = self.clock()
+
     def start(self, label: str) -> None:
-        self._tasks[label] = _Task(label, time.monotonic())
+        self._tasks[label] = _Task(label, self.clock())
         self._draw(force=True)
 
-    def advance(self, label: str, received: int) -> None:
+    def advance(self, label: str, received: int, size: int | None = None) -> None:
+        """``received`` bytes so far; ``size`` the announced total (default: ``received.total``, if it has one)."""
         task = self._tasks.get(label)
         if task is not None:
-            task.received = received
-            self._draw()
+            if size is None:
+                announced = getattr(received, "total", None)
+                size = announced if isinstance(announced, int) else None
+            changed = size != task.size
+            task.received, task.size = int(received), size
+            self._draw(force=changed)  # a total just announced is shown at once
 
     def finish(self, label: str, *, ok: bool, skipped: bool = False) -> None:
         task = self._tasks.pop(label, None)
@@ -80,11 +118,7 @@ class Progress:
     # drawing
 
     def _lines(self, now: float) -> list[str]:
-        lines = []
-        for task in self._tasks.values():
-            elapsed = max(now - task.started, 1e-6)
-            rate = human_size(task.received / elapsed)
-            lines.append(f"  {task.label:<40.40} {human_size(task.received):>10}  {rate:>10}/s")
+        lines = [task.line(now) for task in self._tasks.values()]
         if self.total:
             received = self._finished_bytes + sum(task.received for task in self._tasks.values())
             rate = human_size(received / max(now - self._started, 1e-6))
@@ -107,7 +141,7 @@ class Progress:
     def _draw(self, *, force: bool = False) -> None:
         if not self.enabled:
             return
-        now = time.monotonic()
+        now = self.clock()
         if not force and now - self._last_draw < REDRAW_INTERVAL:
             return
         self._last_draw = now

@@ -1,10 +1,12 @@
-"""Where a report's bytes go while they stream: memory, or a temporary file
-that becomes the destination atomically, or vanishes.
+"""Where a report's bytes go while they stream: memory, a temporary file
+that becomes the destination atomically (or vanishes), or a stream such as
+stdout that takes each chunk as it arrives.
 
-Both hash while they receive, so size and sha256 cost no second pass. The
+All hash while they receive, so size and sha256 cost no second pass. The
 engine knows only the Sink interface: ``needs_commit`` says whether a Commit
 operation must make the bytes final, ``content()`` and ``path`` what the
-report holds once done, ``capacity`` the most it may take.
+report holds once done, ``capacity`` the most it may take, ``expect()`` the
+size the server announced (for progress).
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import secrets
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from ._decode import BodyRefused
-from ._exceptions import InvalidRequest
+from ._exceptions import InvalidRequest, StorageError
 
 _TEMP_NAME_TRIES = 100
 _umask: int | None = None
@@ -48,8 +51,27 @@ def _current_umask() -> int:
         return _umask
 
 
-#: Called with the bytes received so far in the current attempt (0 again when a retry starts over).
-ProgressCallback = Callable[[int], None]
+class Received(int):
+    """The bytes received so far in the current attempt (an int), and ``total``: the report's size when known.
+
+    ``total`` is the size the server announced (Content-Length of an uncompressed body), None
+    when it did not; progress callbacks written for a plain int keep working.
+    """
+
+    total: int | None
+
+    def __new__(cls, received: int, total: int | None = None) -> Received:
+        value = super().__new__(cls, received)
+        value.total = total
+        return value
+
+    def __repr__(self) -> str:
+        return f"Received({int(self)}, total={self.total})"
+
+
+#: Called with the bytes received so far in the current attempt (0 again when a retry starts over),
+#: a :class:`Received` (an int with ``total``).
+ProgressCallback = Callable[[Received], None]
 
 
 class Sink:
@@ -67,6 +89,8 @@ class Sink:
         self._hash = hashlib.sha256()
         self.head = b""
         self.on_progress = on_progress
+        #: The size the server announced for this attempt's body (None: unknown).
+        self.expected: int | None = None
 
     @property
     def sha256(self) -> str:
@@ -76,8 +100,15 @@ class Sink:
         self.size = 0
         self._hash = hashlib.sha256()
         self.head = b""
+        self.expected = None
         if self.on_progress is not None:
-            self.on_progress(0)
+            self.on_progress(Received(0))
+
+    def expect(self, size: int | None) -> None:
+        """The body about to arrive is announced as ``size`` bytes (None: unknown); told to the progress callback."""
+        self.expected = size
+        if self.on_progress is not None:
+            self.on_progress(Received(self.size, size))
 
     def write(self, chunk: bytes) -> None:
         if len(self.head) < 16:
@@ -85,7 +116,7 @@ class Sink:
         self.size += len(chunk)
         self._hash.update(chunk)
         if self.on_progress is not None:
-            self.on_progress(self.size)
+            self.on_progress(Received(self.size, self.expected))
 
     def commit(self) -> None:
         """Make the received bytes final (only called when ``needs_commit``)."""
@@ -132,6 +163,96 @@ class MemorySink(Sink):
 
     def abort(self) -> None:
         self._chunks.clear()
+
+
+class BinaryStream(Protocol):
+    """Where a StreamSink writes: any binary file object (``sys.stdout.buffer``, an open file, a socket's file)."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+    def flush(self) -> object: ...
+
+
+def is_stream(destination: object) -> bool:
+    """Whether a download destination is a binary file object rather than a path or URL."""
+    return not isinstance(destination, str | bytes | os.PathLike) and callable(getattr(destination, "write", None))
+
+
+class StreamSink(Sink):
+    """Each chunk goes to ``stream`` as it arrives (stdout for ``-o -``): memory stays flat, whatever the size.
+
+    Nothing can be taken back once written: a transfer that fails half-way has written part of
+    the report (the caller must treat the stream's content as unusable; the CLI exits non-zero).
+    A retry does not write again what the stream already holds: it reads past those bytes,
+    checking that they are the same (the same sha256), and goes on from there; a report that
+    changed between attempts fails instead. ``written`` counts the bytes the stream received.
+    """
+
+    needs_commit = True  # commit() checks the report reached what was written, and flushes
+
+    def __init__(self, stream: BinaryStream, on_progress: ProgressCallback | None = None) -> None:
+        super().__init__(on_progress)
+        self.stream = stream
+        self.written = 0
+        self._written_hash = hashlib.sha256()  # of the bytes the stream holds
+        self._replaying = False  # a retry, reading what the stream already holds
+        self._replayed = hashlib.sha256()  # of this attempt's bytes up to ``written``
+
+    def reset(self) -> None:
+        super().reset()
+        self._replaying, self._replayed = self.written > 0, hashlib.sha256()
+
+    def write(self, chunk: bytes) -> None:
+        start = self.size
+        super().write(chunk)
+        if self._replaying:
+            seen = chunk[: self.written - start]
+            self._replayed.update(seen)
+            chunk = chunk[len(seen) :]
+            if start + len(seen) == self.written:
+                self._check_replay()
+        if chunk:
+            self._emit(chunk)
+
+    def _check_replay(self) -> None:
+        self._replaying = False
+        if self._replayed.digest() != self._written_hash.digest():
+            raise BodyRefused(
+                f"the report changed between attempts: the {self.written} bytes already written "
+                "do not match the new answer, so the output cannot be completed"
+            )
+
+    def _emit(self, chunk: bytes) -> None:
+        try:
+            self.stream.write(chunk)
+        except OSError as exc:
+            raise self._write_error(exc) from None
+        self.written += len(chunk)
+        self._written_hash.update(chunk)
+
+    def _write_error(self, exc: OSError) -> StorageError:
+        if isinstance(exc, BrokenPipeError):
+            reason = "the reader closed it (broken pipe)"
+        else:
+            reason = exc.strerror or type(exc).__name__
+        return StorageError(
+            f"cannot write the report to the output stream after {self.written} bytes: {reason}; "
+            "what was written is incomplete",
+            errno=exc.errno,
+        )
+
+    def commit(self) -> None:
+        if self.size < self.written:
+            raise BodyRefused(
+                f"the report changed between attempts: it now has {self.size} bytes, "
+                f"but {self.written} were already written, so the output is not the report"
+            )
+        if self._replaying:
+            self._check_replay()
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            raise self._write_error(exc) from None
 
 
 def fetch_size_cap(value: int) -> int:

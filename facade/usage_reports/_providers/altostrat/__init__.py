@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
+from ..._cliargs import add_examples
 from ..._contract import Adapter, ConfigKey, Expansion, ReportRequest, VendorProvider
 from ..._exceptions import InvalidRequest
 from ..._periods import Period
@@ -41,7 +42,25 @@ class AltostratProvider(VendorProvider[AltostratUsagePdf, Altostrat]):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
-            "--workspace-id", required=True, metavar="ID", help="the workspace, e.g. ws_a1b2c3d4e5f6g7h8"
+            "--workspace-id",
+            required=True,
+            metavar="ID",
+            help="the workspace, as Altostrat shows it, e.g. ws_a1b2c3d4e5f6g7h8",
+        )
+        add_examples(
+            parser,
+            (
+                "the workspace's usage PDF, saved in the current folder",
+                "usage-reports altostrat --workspace-id ws_a1b2c3d4e5f6g7h8",
+            ),
+            (
+                "into the folder reports/, replacing an earlier copy",
+                "usage-reports altostrat --workspace-id ws_a1b2c3d4e5f6g7h8 -o reports/ --force",
+            ),
+            (
+                "into S3 (pip install 'usage-reports[s3]'; AWS credentials as for the AWS CLI)",
+                "usage-reports altostrat --workspace-id ws_a1b2c3d4e5f6g7h8 -o s3://my-bucket/usage/",
+            ),
         )
 
     def request_from_arguments(self, args: argparse.Namespace, period: Period | None) -> AltostratUsagePdf:

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
-from ..._cliargs import int_at_least, seconds
+from ..._cliargs import add_examples, int_at_least, seconds
 from ..._contract import Adapter, Command, ConfigKey, Expansion, Flow, ReportRequest, VendorProvider
 from ..._exceptions import InvalidRequest
 from ..._periods import Period
@@ -91,7 +91,11 @@ def _ei(settings: object) -> EdgeImpulse:
 
 def _organization_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--organization-id", type=int_at_least(1), required=True, metavar="N", help="the white-label organization"
+        "--organization-id",
+        type=int_at_least(1),
+        required=True,
+        metavar="N",
+        help="id of the white-label (outer) organization your key administers",
     )
 
 
@@ -102,7 +106,31 @@ def _tenant_arguments(parser: argparse.ArgumentParser) -> None:
         type=int_at_least(1),
         required=True,
         metavar="N",
-        help="the tenant (inner organization)",
+        help="id of the tenant (inner organization); edge-impulse-tenants lists them",
+    )
+
+
+def _tenants_command(parser: argparse.ArgumentParser) -> None:
+    _organization_argument(parser)
+    add_examples(
+        parser,
+        (
+            "every tenant of white-label organization 1, as a table",
+            "usage-reports edge-impulse-tenants --organization-id 1",
+        ),
+        ("the same as JSON, for a script", "usage-reports edge-impulse-tenants --organization-id 1 --json"),
+    )
+
+
+def _reports_command(parser: argparse.ArgumentParser) -> None:
+    _tenant_arguments(parser)
+    add_examples(
+        parser,
+        (
+            "tenant 2's usage reports, their periods and status",
+            "usage-reports edge-impulse-reports --organization-id 1 --inner-organization-id 2",
+        ),
+        ("the same as JSON", "usage-reports edge-impulse-reports --organization-id 1 --inner-organization-id 2 --json"),
     )
 
 
@@ -132,14 +160,14 @@ class EdgeImpulseProvider(VendorProvider[EdgeImpulseUsageReport, EdgeImpulse]):
         Command(
             "edge-impulse-tenants",
             "list a white label's tenants (inner organizations)",
-            _organization_argument,
+            _tenants_command,
             _tenant_rows,
             ("id", "name", "created"),
         ),
         Command(
             "edge-impulse-reports",
             "list a tenant's usage reports and their status",
-            _tenant_arguments,
+            _reports_command,
             _report_rows,
             ("id", "period", "status", "job_id", "created"),
         ),
@@ -157,14 +185,34 @@ class EdgeImpulseProvider(VendorProvider[EdgeImpulseUsageReport, EdgeImpulse]):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         _tenant_arguments(parser)
         parser.add_argument(
-            "--report-id", type=int_at_least(1), metavar="N", help="instead of --period: one existing usage report"
+            "--report-id",
+            type=int_at_least(1),
+            metavar="N",
+            help="instead of --period: one existing usage report (edge-impulse-reports lists them)",
         )
         parser.add_argument(
             "--max-wait",
             type=seconds,
             default=DEFAULT_MAX_WAIT,
             metavar="SECONDS",
-            help=f"how long to wait for a report being built (default {DEFAULT_MAX_WAIT:g})",
+            help="with --period: how long to wait for a report Edge Impulse is still building "
+            f"(default {DEFAULT_MAX_WAIT:g})",
+        )
+        add_examples(
+            parser,
+            (
+                "last month's report of tenant 2 (reused if it exists, else created and waited for)",
+                "usage-reports edge-impulse --organization-id 1 --inner-organization-id 2 --period last-month",
+            ),
+            (
+                "one existing report, by id, into the folder reports/ (created if missing)",
+                "usage-reports edge-impulse --organization-id 1 --inner-organization-id 2 --report-id 3 -o reports/",
+            ),
+            (
+                "October 2026 in Berlin time, streamed to another program",
+                "usage-reports edge-impulse --organization-id 1 --inner-organization-id 2 --period 2026-10 "
+                "--timezone Europe/Berlin -o - | gzip > october.csv.gz",
+            ),
         )
 
     def request_from_arguments(self, args: argparse.Namespace, period: Period | None) -> EdgeImpulseUsageReport:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
-from ..._cliargs import timestamp
+from ..._cliargs import add_examples, timestamp
 from ..._contract import Adapter, ConfigKey, Expansion, RateLimits, ReportRequest, VendorProvider
 from ..._exceptions import InvalidRequest
 from ..._periods import Period, parse_timestamp
@@ -50,10 +50,29 @@ class StatsigProvider(VendorProvider[StatsigUsageReport, Statsig]):
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
-            "--end", type=timestamp, metavar="DATE", help="instead of --period: the end of the period (exclusive)"
+            "--end",
+            type=timestamp,
+            metavar="DATE",
+            help="instead of --period: the end of the period, exclusive: an ISO date (UTC midnight) "
+            "or a datetime with an offset, e.g. 2026-11-01T00:00:00+01:00",
         )
         parser.add_argument(
-            "--start", type=timestamp, metavar="DATE", help="with --end: the start of the period (default: Statsig's)"
+            "--start",
+            type=timestamp,
+            metavar="DATE",
+            help="with --end: the start of the period, in the same forms (default: Statsig's own)",
+        )
+        add_examples(
+            parser,
+            ("last month's report, saved in the current folder", "usage-reports statsig --period last-month"),
+            (
+                "October 2026 into the folder reports/ (created if missing)",
+                "usage-reports statsig --start 2026-10-01 --end 2026-11-01 -o reports/",
+            ),
+            (
+                "a period ending at Berlin midnight, streamed to stdout",
+                "usage-reports statsig --end 2026-11-01T00:00:00+01:00 -o - | head",
+            ),
         )
 
     def request_from_arguments(self, args: argparse.Namespace, period: Period | None) -> StatsigUsageReport:
