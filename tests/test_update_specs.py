@@ -471,7 +471,11 @@ def test_real_edge_impulse_document_is_vendored_with_the_url_fetched_and_each_op
     committed = (FIXTURES / "edgeimpulse-seed.yaml").read_text(encoding="utf-8")
     note = "edgeimpulse=public mirror api-evangelist/edge-impulse@a7b9ded9"
 
-    code = spec_update.main(add_lifecycle("--upstream", f"edgeimpulse={url}", "--upstream-note", note), root=seed_repo)
+    markdown = seed_repo / "report.md"
+    code = spec_update.main(
+        add_lifecycle("--upstream", f"edgeimpulse={url}", "--upstream-note", note, "--markdown", str(markdown)),
+        root=seed_repo,
+    )
 
     out = capsys.readouterr().out
     assert code == 0, out  # the mirror lacks the seed's OAuth2 alternative, which the facade never sends
@@ -488,6 +492,11 @@ def test_real_edge_impulse_document_is_vendored_with_the_url_fetched_and_each_op
     assert "x-middleware" not in operation_text(text, EI_DOWNLOAD)  # which the mirror's version has
     assert "\ufffd" not in text
     validate_document(vendored, "vendored")  # the extract is valid OpenAPI on its own
+    body = markdown.read_text(encoding="utf-8")  # the scheduled job's pull request body
+    assert "No breaking change: regenerate, review, merge." in body
+    assert f"| non-breaking | `GET {EI_DOWNLOAD}` | security OAuth2 no longer accepted | the facade sends" in body
+    assert f"| non-breaking | `POST {EI_R}` | operation added | a new generated module" in body
+    assert "U+001C (INFORMATION SEPARATOR FOUR)" in body
 
     entry = provenance(seed_repo, "edgeimpulse")
     assert entry["sha256"] == hashlib.sha256(text.encode()).hexdigest()
