@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools import spec_update
+from tools import spec_source, spec_update
 from tools.spec_diff import SpecError, diff_documents, load_facade_usage, validate_document
 from tools.spec_source import Source, read_source, serialise
 
@@ -801,3 +801,46 @@ def test_an_operation_removed_from_the_real_document_exits_1_and_writes_nothing(
     )
     assert "NOT written" in out
     assert snapshot(repo) == before
+
+
+# --------------------------------------------------------------------------- rendering (unit)
+
+
+def test_rendering_reuses_source_text_only_where_it_reads_back_exactly() -> None:
+    """An unquoted 200: key (an int to YAML) or an alias is re-serialised; everything else keeps its bytes."""
+    text = (
+        "openapi: 3.0.0\n"
+        "info:\n"
+        "  title: >-\n"
+        "    Folded\n"
+        "    title\n"
+        "  version: '1'\n"
+        "paths:\n"
+        "  /a:\n"
+        "    get:\n"
+        "      responses:\n"
+        "        200:\n"
+        "          description: &ok OK\n"
+        "  /b:\n"
+        "    get:\n"
+        "      responses:\n"
+        "        '200':\n"
+        "          description: *ok\n"
+    )
+    source = read_source(text.encode(), "unit")
+    document = {
+        "openapi": "3.0.0",
+        "info": source.data["info"],
+        "paths": {
+            "/a": {"get": {"responses": {"200": {"description": "OK"}}}},
+            "/b": {"get": {"responses": {"200": {"description": "OK"}}}},
+        },
+    }
+
+    rendering = spec_source.render(document, [source])
+
+    assert rendering.text.startswith("openapi: 3.0.0\ninfo:\n  title: >-\n    Folded\n    title\n  version: '1'\n")
+    assert yaml.safe_load(rendering.text) == document
+    assert rendering.text.count("\n        '200':\n") == 2  # the unquoted 200: (an int) is written as a string key
+    assert "paths//b/get/responses/200/description" in rendering.serialised  # an alias is not reused without its anchor
+    assert "*ok" not in rendering.text

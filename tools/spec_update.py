@@ -1,7 +1,7 @@
 """Pull each vendored spec from its upstream, reduce it to the operations we use, vendor it, report changes.
 
-    python -m tools.spec_update [NAME ...] [--json] [--dry-run] [--upstream NAME=URL] [--upstream-note NAME=TEXT]
-                                [--add-operation OPERATION_ID ...]
+    python -m tools.spec_update [NAME ...] [--json] [--markdown FILE] [--dry-run] [--upstream NAME=URL]
+                                [--upstream-note NAME=TEXT] [--add-operation OPERATION_ID ...]
     nox -s update_specs [-- NAME ...]
 
 For each spec in specs/provenance.json: download ``upstream.url`` (overridable
