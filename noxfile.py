@@ -1,6 +1,6 @@
 """Every workflow of the project is a nox session; `nox` alone runs the CI set.
 
-    nox                       lint, typecheck, codegen_check, tests (what CI runs)
+    nox                       lint, typecheck, codegen_check, tests, workflows (what CI runs)
     nox -s generate           regenerate generated/ from specs/
     nox -s codegen_check      fail with a diff when generated/ drifted from specs/
     nox -s lint               ruff on handwritten code
@@ -9,6 +9,7 @@
     nox -s demo               the whole product against built-in local simulators
     nox -s update_specs       pull specs from upstream and report what changed
     nox -s bench              benchmarks, side by side with a reference
+    nox -s workflows          zizmor (offline) on .github/, and the pre-commit config validated
 
 Tool versions live in pyproject.toml's dependency groups, not here.
 """
@@ -22,7 +23,7 @@ import nox.command
 
 nox.needs_version = ">=2025.5.1"
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["lint", "typecheck", "codegen_check", "tests"]
+nox.options.sessions = ["lint", "typecheck", "codegen_check", "tests", "workflows"]
 nox.options.error_on_missing_interpreters = True
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
@@ -95,6 +96,14 @@ def update_specs(session: nox.Session) -> None:
             raise
         session.log(f"tools.spec_update exited {exc.return_code}; nox exits with the same code")
         raise SystemExit(exc.return_code) from exc
+
+
+@nox.session
+def workflows(session: nox.Session) -> None:
+    """zizmor, offline, on .github/ (pinned actions, least permissions, no persisted credentials, no injection)."""
+    _install_groups(session, "workflows")
+    session.run("zizmor", "--offline", "--no-progress", "--format", "plain", ".github/")
+    session.run("pre-commit", "validate-config", ".pre-commit-config.yaml")
 
 
 @nox.session

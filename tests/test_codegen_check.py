@@ -12,8 +12,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tools import codegen as codegen_module
 
 pytestmark = pytest.mark.slow
 
@@ -149,3 +152,88 @@ def test_record_accepts_a_deliberate_spec_edit_and_check_then_passes(repo_copy: 
     recorded = codegen(repo_copy, "generate", "--record")
     assert recorded.returncode == 0, recorded.stderr
     assert codegen(repo_copy, "check").returncode == 0
+
+
+# --------------------------------------------------------------------------- bytes and modes, not lines
+
+NAMESPACE = "generated/usage_reports_clients"
+STATSIG_API = "generated/usage_reports_clients/statsig/api/usage/get_console_v1_project_usage_billing_report.py"
+
+
+def _delete_empty_marker(root: Path) -> str:
+    marker = root / NAMESPACE / "py.typed"
+    assert marker.read_bytes() == b""  # compared as lines, its absence was invisible
+    marker.unlink()
+    return f"{NAMESPACE}/py.typed: missing from generated/ (the generator writes it: empty)"
+
+
+def _add_empty_stale_file(root: Path) -> str:
+    (root / NAMESPACE / "statsig" / "leftover.py").write_bytes(b"")
+    return f"{NAMESPACE}/statsig/leftover.py: stale, not generated (empty)"
+
+
+def _empty_a_generated_file(root: Path) -> str:
+    (root / STATSIG_API).write_bytes(b"")
+    return f"{STATSIG_API}: emptied (the generator writes"
+
+
+def _make_a_generated_file_executable(root: Path) -> str:
+    path = root / STATSIG_API
+    path.chmod(path.stat().st_mode | 0o111)
+    return f"{STATSIG_API}: mode 100755 in generated/, the generator writes 100644"
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [_delete_empty_marker, _add_empty_stale_file, _empty_a_generated_file, _make_a_generated_file_executable],
+    ids=lambda f: f.__name__.strip("_"),
+)
+def test_check_fails_on_every_deleted_added_emptied_or_mode_changed_file(repo_copy: Path, break_it: Any) -> None:
+    expected = break_it(repo_copy)
+
+    result = codegen(repo_copy, "check")
+
+    assert result.returncode == 1, result.stdout
+    assert expected in result.stderr
+    assert "codegen check FAILED. Fix: run `nox -s generate`" in result.stderr
+
+
+def test_tree_comparison_reports_each_kind_of_drift_and_nothing_else(tmp_path: Path) -> None:
+    committed, fresh = tmp_path / "committed", tmp_path / "fresh"
+    for root in (committed, fresh):
+        (root / "pkg").mkdir(parents=True)
+        (root / "pkg" / "same.py").write_bytes(b"X = 1\n")
+        (root / "pkg" / "__pycache__").mkdir()
+    (committed / "pkg" / "__pycache__" / "same.cpython-311.pyc").write_bytes(b"\x00cache")  # never compared
+    (fresh / "pkg" / "py.typed").write_bytes(b"")  # deleted from committed
+    (committed / "pkg" / "stale.txt").write_bytes(b"")  # added to committed
+    (committed / "pkg" / "emptied.py").write_bytes(b"")
+    (fresh / "pkg" / "emptied.py").write_bytes(b"Y = 2\n")
+    for root in (committed, fresh):
+        (root / "pkg" / "script.py").write_bytes(b"Z = 3\n")
+    (committed / "pkg" / "script.py").chmod(0o755)
+    (fresh / "pkg" / "binary.bin").write_bytes(b"\xff\x00")
+    (committed / "pkg" / "binary.bin").write_bytes(b"\xfe\x00")
+    (fresh / "pkg" / "linked.py").write_bytes(b"W = 4\n")
+    (committed / "pkg" / "linked.py").symlink_to("same.py")
+
+    drift = dict(codegen_module.diff_trees(committed, fresh))
+
+    assert sorted(drift) == [
+        "pkg/binary.bin",
+        "pkg/emptied.py",
+        "pkg/linked.py",
+        "pkg/py.typed",
+        "pkg/script.py",
+        "pkg/stale.txt",
+    ]
+    assert drift["pkg/py.typed"] == ["generated/pkg/py.typed: missing from generated/ (the generator writes it: empty)"]
+    assert drift["pkg/stale.txt"] == ["generated/pkg/stale.txt: stale, not generated (empty)"]
+    assert drift["pkg/emptied.py"][0].startswith("generated/pkg/emptied.py: emptied (the generator writes 6 bytes")
+    assert "+Y = 2\n" in drift["pkg/emptied.py"]
+    assert drift["pkg/script.py"] == ["generated/pkg/script.py: mode 100755 in generated/, the generator writes 100644"]
+    assert drift["pkg/binary.bin"][0].startswith("generated/pkg/binary.bin: content differs (2 bytes, sha256")
+    assert len(drift["pkg/binary.bin"]) == 1  # no text diff of binary content
+    assert (
+        drift["pkg/linked.py"][0] == "generated/pkg/linked.py: mode 120000 in generated/, the generator writes 100644"
+    )

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools import spec_update
+from tools import spec_source, spec_update
 from tools.spec_diff import SpecError, diff_documents, load_facade_usage, validate_document
 from tools.spec_source import Source, read_source, serialise
 
@@ -471,7 +471,11 @@ def test_real_edge_impulse_document_is_vendored_with_the_url_fetched_and_each_op
     committed = (FIXTURES / "edgeimpulse-seed.yaml").read_text(encoding="utf-8")
     note = "edgeimpulse=public mirror api-evangelist/edge-impulse@a7b9ded9"
 
-    code = spec_update.main(add_lifecycle("--upstream", f"edgeimpulse={url}", "--upstream-note", note), root=seed_repo)
+    markdown = seed_repo / "report.md"
+    code = spec_update.main(
+        add_lifecycle("--upstream", f"edgeimpulse={url}", "--upstream-note", note, "--markdown", str(markdown)),
+        root=seed_repo,
+    )
 
     out = capsys.readouterr().out
     assert code == 0, out  # the mirror lacks the seed's OAuth2 alternative, which the facade never sends
@@ -488,6 +492,11 @@ def test_real_edge_impulse_document_is_vendored_with_the_url_fetched_and_each_op
     assert "x-middleware" not in operation_text(text, EI_DOWNLOAD)  # which the mirror's version has
     assert "\ufffd" not in text
     validate_document(vendored, "vendored")  # the extract is valid OpenAPI on its own
+    body = markdown.read_text(encoding="utf-8")  # the scheduled job's pull request body
+    assert "No breaking change: regenerate, review, merge." in body
+    assert f"| non-breaking | `GET {EI_DOWNLOAD}` | security OAuth2 no longer accepted | the facade sends" in body
+    assert f"| non-breaking | `POST {EI_R}` | operation added | a new generated module" in body
+    assert "U+001C (INFORMATION SEPARATOR FOUR)" in body
 
     entry = provenance(seed_repo, "edgeimpulse")
     assert entry["sha256"] == hashlib.sha256(text.encode()).hexdigest()
@@ -792,3 +801,46 @@ def test_an_operation_removed_from_the_real_document_exits_1_and_writes_nothing(
     )
     assert "NOT written" in out
     assert snapshot(repo) == before
+
+
+# --------------------------------------------------------------------------- rendering (unit)
+
+
+def test_rendering_reuses_source_text_only_where_it_reads_back_exactly() -> None:
+    """An unquoted 200: key (an int to YAML) or an alias is re-serialised; everything else keeps its bytes."""
+    text = (
+        "openapi: 3.0.0\n"
+        "info:\n"
+        "  title: >-\n"
+        "    Folded\n"
+        "    title\n"
+        "  version: '1'\n"
+        "paths:\n"
+        "  /a:\n"
+        "    get:\n"
+        "      responses:\n"
+        "        200:\n"
+        "          description: &ok OK\n"
+        "  /b:\n"
+        "    get:\n"
+        "      responses:\n"
+        "        '200':\n"
+        "          description: *ok\n"
+    )
+    source = read_source(text.encode(), "unit")
+    document = {
+        "openapi": "3.0.0",
+        "info": source.data["info"],
+        "paths": {
+            "/a": {"get": {"responses": {"200": {"description": "OK"}}}},
+            "/b": {"get": {"responses": {"200": {"description": "OK"}}}},
+        },
+    }
+
+    rendering = spec_source.render(document, [source])
+
+    assert rendering.text.startswith("openapi: 3.0.0\ninfo:\n  title: >-\n    Folded\n    title\n  version: '1'\n")
+    assert yaml.safe_load(rendering.text) == document
+    assert rendering.text.count("\n        '200':\n") == 2  # the unquoted 200: (an int) is written as a string key
+    assert "paths//b/get/responses/200/description" in rendering.serialised  # an alias is not reused without its anchor
+    assert "*ok" not in rendering.text

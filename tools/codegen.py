@@ -14,12 +14,14 @@ package with the spec's sha256 and the generator version.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import difflib
 import hashlib
 import importlib.metadata
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -207,10 +209,17 @@ def write_namespace(out_dir: Path) -> None:
 
 
 def generate_tree(entries: Sequence[SpecEntry], out_dir: Path, version: str, root: Path = ROOT) -> None:
-    """Everything generated/ should hold, written into ``out_dir``."""
+    """Everything generated/ should hold, written into ``out_dir``.
+
+    The generator runs once per spec in its own process; the processes run side by side (each spends
+    most of its time starting up), and the first failure, in spec order, is raised.
+    """
     for entry in entries:
         validate_spec(entry.spec)
-        generate_one(entry, out_dir, version, root)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(entries))) as pool:
+        futures = [pool.submit(generate_one, entry, out_dir, version, root) for entry in entries]
+    for future in futures:
+        future.result()
     write_namespace(out_dir)
 
 
@@ -235,35 +244,91 @@ def check_spec_hashes(entries: Sequence[SpecEntry], root: Path = ROOT) -> list[s
     return problems
 
 
-def _files(folder: Path) -> dict[str, Path]:
+def _entries(folder: Path) -> dict[str, Path]:
+    """Every file and symlink under ``folder`` (not following links), by relative path; caches excluded."""
     if not folder.exists():
         return {}
     return {
         p.relative_to(folder).as_posix(): p
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+        if (p.is_symlink() or p.is_file()) and "__pycache__" not in p.parts and p.suffix != ".pyc"
     }
 
 
+def git_mode(path: Path) -> str:
+    """The mode git records: 120000 for a symlink, 100755 for an executable file, else 100644."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        return "120000"
+    return "100755" if info.st_mode & 0o111 else "100644"
+
+
+def _content(path: Path) -> bytes:
+    return os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+
+
+def _describe_bytes(data: bytes) -> str:
+    return "empty" if not data else f"{len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()[:12]}"
+
+
 def diff_trees(committed: Path, fresh: Path) -> Iterator[tuple[str, list[str]]]:
-    """Per drifted file (relative to the two roots), its unified diff lines."""
-    old, new = _files(committed), _files(fresh)
+    """Per drifted file (relative to the two roots): what is wrong with it, then a unified diff of its text.
+
+    Files are compared by bytes and by the mode git records (executable bit, symlink), never by lines:
+    an empty file deleted or added, a file emptied, or one made executable is drift too.
+    """
+    old, new = _entries(committed), _entries(fresh)
     for rel in sorted(old.keys() | new.keys()):
-        a = old[rel].read_text(encoding="utf-8").splitlines(keepends=True) if rel in old else []
-        b = new[rel].read_text(encoding="utf-8").splitlines(keepends=True) if rel in new else []
-        if a == b:
+        label = f"generated/{rel}"
+        if rel not in old:
+            data = _content(new[rel])
+            yield (
+                rel,
+                [
+                    f"{label}: missing from generated/ (the generator writes it: {_describe_bytes(data)})",
+                    *_text_diff(b"", data, "/dev/null (missing from generated/)", f"{label} (regenerated)"),
+                ],
+            )
             continue
-        yield (
-            rel,
-            list(
-                difflib.unified_diff(
-                    a,
-                    b,
-                    fromfile=f"generated/{rel} (committed)" if rel in old else "/dev/null (missing from generated/)",
-                    tofile=f"generated/{rel} (regenerated)" if rel in new else "/dev/null (stale, not generated)",
+        if rel not in new:
+            data = _content(old[rel])
+            yield (
+                rel,
+                [
+                    f"{label}: stale, not generated ({_describe_bytes(data)})",
+                    *_text_diff(data, b"", f"{label} (committed)", "/dev/null (stale, not generated)"),
+                ],
+            )
+            continue
+        problems: list[str] = []
+        old_mode, new_mode = git_mode(old[rel]), git_mode(new[rel])
+        if old_mode != new_mode:
+            problems.append(f"{label}: mode {old_mode} in generated/, the generator writes {new_mode}")
+        a, b = _content(old[rel]), _content(new[rel])
+        if a != b:
+            if not a:
+                problems.append(f"{label}: emptied (the generator writes {_describe_bytes(b)})")
+            elif not b:
+                problems.append(f"{label}: should be empty, holds {_describe_bytes(a)}")
+            else:
+                problems.append(
+                    f"{label}: content differs ({_describe_bytes(a)} committed, {_describe_bytes(b)} regenerated)"
                 )
-            ),
-        )
+            problems.extend(_text_diff(a, b, f"{label} (committed)", f"{label} (regenerated)"))
+        if problems:
+            yield rel, problems
+
+
+def _text_diff(a: bytes, b: bytes, fromfile: str, tofile: str) -> list[str]:
+    """A unified diff when both sides are UTF-8 text with a line to show; nothing for binary or empty sides."""
+    try:
+        old_text, new_text = a.decode("utf-8"), b.decode("utf-8")
+    except UnicodeDecodeError:
+        return []
+    if not old_text and not new_text:
+        return []
+    old_lines, new_lines = old_text.splitlines(keepends=True), new_text.splitlines(keepends=True)
+    return list(difflib.unified_diff(old_lines, new_lines, fromfile=fromfile, tofile=tofile))
 
 
 def generate(root: Path = ROOT, record: bool = False) -> None:

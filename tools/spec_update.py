@@ -1,7 +1,7 @@
 """Pull each vendored spec from its upstream, reduce it to the operations we use, vendor it, report changes.
 
-    python -m tools.spec_update [NAME ...] [--json] [--dry-run] [--upstream NAME=URL] [--upstream-note NAME=TEXT]
-                                [--add-operation OPERATION_ID ...]
+    python -m tools.spec_update [NAME ...] [--json] [--markdown FILE] [--dry-run] [--upstream NAME=URL]
+                                [--upstream-note NAME=TEXT] [--add-operation OPERATION_ID ...]
     nox -s update_specs [-- NAME ...]
 
 For each spec in specs/provenance.json: download ``upstream.url`` (overridable
@@ -631,6 +631,62 @@ def run(
     return results
 
 
+def markdown_report(results: Sequence[SpecResult], code: int) -> str:
+    """The change report as Markdown: the body of the scheduled job's pull request."""
+    verdict = {
+        0: "No breaking change: regenerate, review, merge.",
+        1: "**BREAKING changes**: the facade must be adapted before this is merged.",
+        2: "**A spec could not be updated** (see below); the others are reported as usual.",
+    }[code]
+    lines = ["## Vendored specs: what changed upstream", "", verdict, ""]
+    for result in results:
+        lines.append(f"### `{result.spec}` ({result.name})")
+        lines.append("")
+        lines.append(f"- upstream: {result.upstream} ({result.via})")
+        if result.fetched is not None:
+            lines.append(f"- fetched: {len(result.fetched.body)} bytes, sha256 `{result.fetched.sha256}`")
+        if result.error:
+            lines.extend([f"- **FAILED**, left unchanged: {result.error}", ""])
+            continue
+        lines.append(f"- status: {result.status}" + (f", sha256 `{result.new_sha256}`" if result.new_sha256 else ""))
+        if result.repairs:
+            lines.append(f"- repaired outside the vendored parts: {len(result.repairs)} character(s)")
+            lines.extend(f"  - {r.text()}" for r in result.repairs)
+        if result.added:
+            lines.append(f"- operations added: {', '.join(result.added)}")
+        for key, report in result.pinned.items():
+            if report.changes:
+                lines.append(f"- pinned `{key}` kept as committed; the upstream's version differs (not applied):")
+                lines.extend(f"  - {_markdown_change(c)}" for c in report.changes)
+        lines.append("")
+        if result.report.changes:
+            lines.append("| verdict | operation | change | why |")
+            lines.append("|---|---|---|---|")
+            lines.extend(
+                "| {} | `{}` | {} | {} |".format(
+                    "**BREAKING**" if c.severity == BREAKING else "non-breaking",
+                    c.operation or "-",
+                    _cell(c.message),
+                    _cell(c.why),
+                )
+                for c in result.report.changes
+            )
+        else:
+            lines.append("No API change.")
+        lines.append("")
+    lines.append("Made by `nox -s update_specs -- --markdown FILE`; see docs/MAINTAINING.md for the review.")
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_change(change: Change) -> str:
+    label = "**BREAKING**" if change.severity == BREAKING else "non-breaking"
+    return f"{label} {change.message} (why: {change.why})"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def exit_code(results: Sequence[SpecResult]) -> int:
     if any(r.error for r in results):
         return 2
@@ -661,6 +717,9 @@ def main(argv: Sequence[str] | None = None, root: Path = ROOT) -> int:
         help="vendor this upstream operation too (with exactly one NAME); recorded in provenance.json",
     )
     parser.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    parser.add_argument(
+        "--markdown", type=Path, metavar="FILE", help="also write the report as Markdown to FILE (a pull request body)"
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -679,6 +738,8 @@ def main(argv: Sequence[str] | None = None, root: Path = ROOT) -> int:
         return 2
     code = exit_code(results)
     written = any(r.status == "updated" for r in results)
+    if args.markdown:
+        args.markdown.write_text(markdown_report(results, code), encoding="utf-8")
     if args.json:
         payload = {
             "specs": [r.to_json() for r in results],
