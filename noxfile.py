@@ -77,7 +77,9 @@ def tests(session: nox.Session) -> None:
     """pytest on loopback servers; `-- -k NAME` etc. are passed through."""
     _install_groups(session, "test")
     session.install(".")
-    args = session.posargs or ["-q"]
+    # Three workers on two cores: much of the suite waits on loopback servers and subprocesses, not on the CPU.
+    # One worker per test file, so a module's expensive fixture (the benchmark smoke run) runs once.
+    args = session.posargs or ["-q", "-n", "3", "--dist", "loadfile"]
     session.run("pytest", *args, env={"RUFF_NO_CACHE": "true", "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")})
 
 
