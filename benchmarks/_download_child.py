@@ -5,7 +5,7 @@ it with os.wait4). It imports only the facade (not the simulators: the key is
 an argument), as a program using the library would. Prints one JSON line:
 size, sha256, VmHWM, the seconds it waited for a CPU, and seconds since its work started (after imports): at
 the first and the last byte received, and at return (the file committed:
-fsync, rename, folder fsync).
+fsync, rename, folder fsync); and its CPU time at the first byte.
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ REPORT = EdgeImpulseUsageReport(organization_id=1, inner_organization_id=2, repo
 def main(argv: list[str]) -> int:
     base_url, key, destination = argv
     marks: list[float] = []
+    cpu_at_first_byte: list[float] = []
 
     def progress(received: int) -> None:
         if received:
             if not marks:
                 marks.append(time.perf_counter())
+                cpu_at_first_byte.append(time.process_time())
             else:
                 marks[1:] = [time.perf_counter()]
 
@@ -45,6 +47,7 @@ def main(argv: list[str]) -> int:
                 "sha256": report.sha256,
                 "seconds": seconds,
                 "first_byte": first - started,
+                "cpu_at_first_byte": cpu_at_first_byte[0] if cpu_at_first_byte else 0.0,
                 "last_byte": last - started,
                 "synced": seconds,
                 "vm_hwm_kib": vm_hwm_kib(),

@@ -173,7 +173,7 @@ def _curl_follow_status(report_url: str, folder: Path) -> str:
 
 
 SUBJECTS = ("facade", "httpx", "aiohttp", "curl")
-PHASES = ("start", "transfer", "commit", "exit", "waited_for_cpu")
+PHASES = ("start", "start_cpu", "transfer", "commit", "exit", "waited_for_cpu")
 
 
 @dataclass
@@ -194,6 +194,7 @@ class Samples:
         self.hwm.append(int(info["vm_hwm_kib"]) / 1024)
         # Where the wall time went: interpreter start and imports, first to last byte, the commit, the exit.
         self.phases["start"].append(float(info["started_at"]) - run.forked_at + float(info["first_byte"]))
+        self.phases["start_cpu"].append(float(info["cpu_at_first_byte"]))
         self.phases["transfer"].append(float(info["last_byte"]) - float(info["first_byte"]))
         self.phases["commit"].append(float(info["synced"]) - float(info["last_byte"]))
         self.phases["exit"].append(run.reaped_at - float(info["ended_at"]))
@@ -371,7 +372,8 @@ def run(mode: Mode) -> BenchmarkResult:
             " files in a temp dir on /tmp, each deleted and `sync`ed away outside the timing.",
             "References: python -m benchmarks._reference_child (httpx.Client.stream / aiohttp: the 302 read by hand,"
             " sha256 and fsync of the same bytes); the facade also renames atomically and fsyncs the folder.",
-            "Phases (s, medians): start = process start to first byte (interpreter, imports, both requests);"
+            "Phases (s, medians): start = process start to first byte (interpreter, imports, both requests),"
+            " start_cpu = the CPU time it took;"
             " transfer = first to last byte; commit = last byte to durable (fsync; the facade: + rename + folder"
             " fsync); exit = return to reaped; waited_for_cpu = runnable but without a CPU (the machine's load).",
             f"curl runs twice (API hop with x-api-key, then the signed URL without it): `curl -sL -H x-api-key`"

@@ -63,9 +63,10 @@ def _httpx_errors(*, connecting: bool) -> Iterator[None]:
         raise timeout(str(exc) or "timed out") from exc
     except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError) as exc:
         raise httpx.RemoteProtocolError(str(exc) or type(exc).__name__) from exc
-    except (aiohttp.ClientConnectionError, OSError) as exc:
-        error: type[httpx.TransportError] = httpx.ConnectError if connecting else httpx.ReadError
-        raise error(str(exc) or type(exc).__name__) from exc
+    except aiohttp.ClientConnectorError as exc:  # the connection could not be made
+        raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
+    except (aiohttp.ClientConnectionError, OSError) as exc:  # it was made, and broke (a reset, say)
+        raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
     except aiohttp.InvalidURL as exc:
         raise httpx.UnsupportedProtocol(str(exc)) from exc
 
