@@ -18,7 +18,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-EXPECTED_IDS = ("B1", "B2", "B3", "B4", "B5", "B6")
+EXPECTED_IDS = ("B1", "B2", "B3", "B4", "B5", "B6", "B7")
 
 
 @pytest.fixture(scope="module")
