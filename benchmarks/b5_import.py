@@ -102,9 +102,9 @@ def run(mode: Mode) -> BenchmarkResult:
     rounds = mode.pick(30, 2)
     env = child_env()
     bytecode_was_off = env.pop("PYTHONDONTWRITEBYTECODE", None) is not None
-    for code in SNIPPETS.values():  # warm (and write) the bytecode caches and the page cache
-        _run(code, env)
-        _run(code, env)
+    for _ in range(mode.pick(2, 1)):  # warm (and write) the bytecode caches and the page cache
+        for code in SNIPPETS.values():
+            _run(code, env)
     wall: dict[str, list[float]] = {name: [] for name in SNIPPETS}
     cpu: dict[str, list[float]] = {name: [] for name in SNIPPETS}
     names = list(SNIPPETS)
