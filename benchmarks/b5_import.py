@@ -99,7 +99,10 @@ def _ratio(subject: list[float], reference: list[float]) -> Spread:
 
 
 def run(mode: Mode) -> BenchmarkResult:
-    rounds = mode.pick(30, 2)
+    rounds = mode.pick(20, 2)
+    #: Each snippet runs this many times per round and its fastest run counts: on a shared machine a process is
+    #: sometimes descheduled for tens of ms, which the fastest of a few runs leaves out (as timeit does).
+    best_of = mode.pick(2, 1)
     env = child_env()
     bytecode_was_off = env.pop("PYTHONDONTWRITEBYTECODE", None) is not None
     for _ in range(mode.pick(2, 1)):  # warm (and write) the bytecode caches and the page cache
@@ -111,9 +114,9 @@ def run(mode: Mode) -> BenchmarkResult:
     for round_ in range(rounds):
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
-            seconds, cpu_seconds = _run(SNIPPETS[name], env)
-            wall[name].append(seconds)
-            cpu[name].append(cpu_seconds)
+            runs = [_run(SNIPPETS[name], env) for _ in range(best_of)]
+            wall[name].append(min(seconds for seconds, _ in runs))
+            cpu[name].append(min(cpu_seconds for _, cpu_seconds in runs))
 
     def cost(clock: dict[str, list[float]], name: str) -> list[float]:
         return [value - bare for value, bare in zip(clock[name], clock["bare"], strict=True)]
@@ -123,24 +126,24 @@ def run(mode: Mode) -> BenchmarkResult:
     first_groups = above_httpx(FIRST_LINE, env, importtime_runs)
     bare_ms = statistics.median(wall["bare"]) * 1000
 
-    def figure(id_: str, what: str, subject: str, reference: str, target: str, judged: bool, note: str) -> Figure:
-        wall_ratio = _ratio(cost(wall, subject), cost(wall, reference))
-        cpu_ratio = _ratio(cost(cpu, subject), cost(cpu, reference))
+    def figure(
+        id_: str, what: str, subject: str, reference: str, target: str, judged: bool, note: str, clock: str = "wall"
+    ) -> Figure:
+        """A row on one clock (wall or CPU), with the other clock's ratio in its note."""
+        times, other, other_name = (wall, cpu, "CPU") if clock == "wall" else (cpu, wall, "wall")
+        ratio = _ratio(cost(times, subject), cost(times, reference))
+        other_ratio = _ratio(cost(other, subject), cost(other, reference))
         return Figure(
             id=id_,
             what=what,
-            measured=Spread.of(cost(wall, subject)).median,
-            reference=Spread.of(cost(wall, reference)).median,
+            measured=Spread.of(cost(times, subject)).median,
+            reference=Spread.of(cost(times, reference)).median,
             unit="s",
-            ratio=wall_ratio,
+            ratio=ratio,
             target=target,
-            passed=(wall_ratio.median <= TARGET) if judged else None,
-            note=f"{note}; CPU-time ratio {cpu_ratio.median:.3f} ({cpu_ratio.low:.2f}-{cpu_ratio.high:.2f})",
-            extra={
-                "cpu_ratio_median": round(cpu_ratio.median, 4),
-                "cpu_ms": round(Spread.of(cost(cpu, subject)).median * 1000, 2),
-                "reference_cpu_ms": round(Spread.of(cost(cpu, reference)).median * 1000, 2),
-            },
+            passed=(ratio.median <= TARGET) if judged else None,
+            note=f"{note}; {other_name}-time ratio {other_ratio.median:.3f} ({other_ratio.low:.2f}-{other_ratio.high:.2f})",
+            extra={f"{other_name.lower()}_ratio_median": round(other_ratio.median, 4)},
         )
 
     import_figure = figure(
@@ -153,6 +156,16 @@ def run(mode: Mode) -> BenchmarkResult:
         f"bare interpreter {bare_ms:.0f} ms; above import httpx (-X importtime, self): {_breakdown_text(import_groups)}",
     )
     import_figure.extra.update({f"above_httpx_{name}_ms": round(ms, 2) for name, ms in import_groups.items()})
+    import_cpu_figure = figure(
+        "B5-import-cpu",
+        "same, CPU time (user + system) above bare start",
+        "usage_reports",
+        "httpx",
+        f"<= {TARGET}x import httpx",
+        True,
+        "the steadier clock on a shared machine",
+        clock="cpu",
+    )
     first_figure = figure(
         "B5-first-line",
         f"`{FIRST_LINE}`",
@@ -173,8 +186,9 @@ def run(mode: Mode) -> BenchmarkResult:
         "the first client loads the engine, drivers, sinks, storage, limiter and every vendor's home",
     )
     notes = [
-        f"{rounds} rounds of {len(SNIPPETS)} fresh `python -c` processes in rotating order; cost = wall minus the same"
-        " round's bare start; ratio per round, median judged.",
+        f"{rounds} rounds of {len(SNIPPETS)} fresh `python -c` processes in rotating order, each the fastest of"
+        f" {best_of}; cost = wall (or CPU) minus the same round's bare start; ratio per round, median judged;"
+        " the import is judged on both clocks.",
     ]
     if bytecode_was_off:
         notes.append(
@@ -184,6 +198,6 @@ def run(mode: Mode) -> BenchmarkResult:
     return BenchmarkResult(
         id="B5",
         title="import usage_reports vs import httpx",
-        figures=[import_figure, first_figure, client_figure],
+        figures=[import_figure, import_cpu_figure, first_figure, client_figure],
         notes=notes,
     )
