@@ -65,8 +65,8 @@ def test_every_public_name_imports_and_is_listed() -> None:
         "missing = [n for n in usage_reports.__all__ if n not in globals()]\n"
         "unlisted = [n for n in usage_reports.__all__ if n not in dir(usage_reports)]\n"
         "assert not missing and not unlisted, (missing, unlisted)\n"
-        "assert usage_reports.Period is __import__('usage_reports._periods').\\\n"
-        "    _periods.Period\n"
+        "import usage_reports._periods as periods\n"
+        "assert usage_reports.Period is periods.Period\n"
     )
     loaded = _loaded_after(code)
     assert {"usage_reports._providers.edge_impulse", "usage_reports._providers.statsig"} <= loaded

@@ -12,7 +12,7 @@ of ``usage_reports._exceptions``. Simulators for your own tests are in
 ``usage_reports.testing``.
 """
 
-import importlib
+import importlib as _importlib
 from typing import TYPE_CHECKING
 
 from ._constants import (
@@ -76,7 +76,7 @@ def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value: object = getattr(importlib.import_module(module, __name__), name)
+    value: object = getattr(_importlib.import_module(module, __name__), name)
     globals()[name] = value  # the next lookup is an ordinary attribute
     return value
 
