@@ -35,6 +35,7 @@ BENCHMARKS: dict[str, str] = {
     "B4": "benchmarks.b4_ratelimit",
     "B5": "benchmarks.b5_import",
     "B6": "benchmarks.b6_codegen",
+    "B7": "benchmarks.b7_month_end",
 }
 DEFAULT_JSON = REPO_ROOT / "benchmarks" / "results" / "latest.json"
 

@@ -12,6 +12,9 @@ of ``usage_reports._exceptions``. Simulators for your own tests are in
 ``usage_reports.testing``.
 """
 
+import importlib as _importlib
+from typing import TYPE_CHECKING
+
 from ._constants import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_DEADLINE,
@@ -23,7 +26,6 @@ from ._constants import (
     DEFAULT_WRITE_TIMEOUT,
     MAX_RETRY_AFTER,
 )
-from ._contract import ProviderSettings, ReportRequest
 from ._exceptions import (
     APIError,
     AuthenticationError,
@@ -41,13 +43,47 @@ from ._exceptions import (
     UnexpectedResponse,
     UsageReportsError,
 )
-from ._models import UsageReport
-from ._periods import Period
 from ._providers._clients import AsyncUsageReports, UsageReports
-from ._providers.altostrat import Altostrat, AltostratUsagePdf
-from ._providers.edge_impulse import EdgeImpulse, EdgeImpulseUsageReport
-from ._providers.statsig import STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._contract import ProviderSettings, ReportRequest
+    from ._models import UsageReport
+    from ._periods import Period
+    from ._providers.altostrat import Altostrat, AltostratUsagePdf
+    from ._providers.edge_impulse import EdgeImpulse, EdgeImpulseUsageReport
+    from ._providers.statsig import STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
+
+#: Public names imported when first named (``from usage_reports import Period`` or ``usage_reports.Period``):
+#: the value classes need attrs, and a vendor's names import that vendor's home. ``import usage_reports``
+#: alone loads httpx, the exceptions and the clients' classes (BENCHMARKS.md, B5).
+_LAZY = {
+    "ProviderSettings": "._contract",
+    "ReportRequest": "._contract",
+    "UsageReport": "._models",
+    "Period": "._periods",
+    "Altostrat": "._providers.altostrat",
+    "AltostratUsagePdf": "._providers.altostrat",
+    "EdgeImpulse": "._providers.edge_impulse",
+    "EdgeImpulseUsageReport": "._providers.edge_impulse",
+    "STATSIG_RATE_LIMITS": "._providers.statsig",
+    "Statsig": "._providers.statsig",
+    "StatsigUsageReport": "._providers.statsig",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value: object = getattr(_importlib.import_module(module, __name__), name)
+    globals()[name] = value  # the next lookup is an ordinary attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",

@@ -6,12 +6,15 @@ Each type raises argparse.ArgumentTypeError, which argparse reports naming the o
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from ._exceptions import InvalidRequest
 from ._periods import parse_timestamp
+
+if TYPE_CHECKING:
+    import argparse  # imported where an option is parsed: a library user never pays for it
 
 EXAMPLES_HEADING = "examples:"
 
@@ -28,6 +31,13 @@ def add_examples(parser: argparse.ArgumentParser, *examples: tuple[str, str]) ->
     parser.epilog = "\n".join(lines) + (f"\n\n{parser.epilog}" if parser.epilog else "")
 
 
+def _rejected(message: str) -> Exception:
+    """argparse's ArgumentTypeError (argparse is loaded by then: it calls these; the vendor homes do not import it)."""
+    import argparse
+
+    return argparse.ArgumentTypeError(message)
+
+
 def int_at_least(minimum: int) -> Callable[[str], int]:
     """An integer of at least ``minimum``."""
 
@@ -35,9 +45,9 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+            raise _rejected(f"{text!r} is not an integer") from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"{text} must be {minimum} or more")
+            raise _rejected(f"{text} must be {minimum} or more")
         return value
 
     parse.__name__ = "integer"  # argparse names the type in some messages
@@ -48,9 +58,9 @@ def seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        raise _rejected(f"{text!r} is not a number of seconds") from None
     if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+        raise _rejected("must be a positive number of seconds")
     return value
 
 
@@ -59,7 +69,7 @@ def timestamp(text: str) -> date | datetime:
     try:
         return parse_timestamp(text, "date")
     except InvalidRequest as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("date: ")) from None
+        raise _rejected(str(exc).removeprefix("date: ")) from None
 
 
 def day(text: str) -> date:
@@ -67,4 +77,4 @@ def day(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a day like 2026-11-02") from None
+        raise _rejected(f"{text!r} is not a day like 2026-11-02") from None

@@ -11,38 +11,30 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Self, TypeVar, cast
+from typing import TYPE_CHECKING, Self, TypeVar, cast
 
-import attrs
 import httpx
 
 from ._constants import DEFAULT_MAX_FETCH_SIZE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from ._contract import Flow, Provider, ProviderSettings, RateLimits, ReportRequest
 from ._deadline import deadline_seconds
-from ._drivers import NoCookies, Steps, run_async, run_sync
-from ._engine import Job, Transfer, flow, transfer
 from ._exceptions import InvalidRequest
-from ._logging import install_http_log_guard
-from ._models import UsageReport
-from ._providers import provider_for_request, provider_for_settings, provider_named, providers
-from ._ratelimit import RateLimiter
-from ._redact import Redactor
-from ._sinks import (
-    BinaryStream,
-    FileSink,
-    MemorySink,
-    ProgressCallback,
-    Sink,
-    StreamSink,
-    check_destination,
-    fetch_size_cap,
-    is_stream,
-)
-from ._storage import ObjectLocation, RemoteSink, is_remote, resolve
+
+# The engine, drivers, sinks, storage, limiter, log guard and the registry (which loads every vendor's home)
+# are imported by the methods that use them, so ``import usage_reports`` does not pay for what only the first
+# client or call needs (BENCHMARKS.md, B5). Each such import is a dictionary lookup once it has happened.
+if TYPE_CHECKING:
+    from ._contract import Flow, Provider, ProviderSettings, RateLimits, ReportRequest
+    from ._drivers import Steps
+    from ._engine import Transfer
+    from ._models import UsageReport
+    from ._ratelimit import RateLimiter
+    from ._redact import Redactor
+    from ._sinks import BinaryStream, ProgressCallback, Sink
+
+    #: Where download() writes: a local path, an object-store URL, or a binary file object (streamed into).
+    Destination = str | os.PathLike[str] | BinaryStream
 
 TimeoutTypes = float | httpx.Timeout | None
-#: Where download() writes: a local path, an object-store URL, or a binary file object (streamed into as received).
-Destination = str | os.PathLike[str] | BinaryStream
 T = TypeVar("T")
 
 
@@ -86,6 +78,8 @@ class _Shared:
         limits, key = provider.rate_limits(settings)
         if not limits:
             return None
+        from ._ratelimit import RateLimiter
+
         with self.lock:
             limiter = self.limiters.get((provider.name, key, limits))
             if limiter is None:
@@ -94,6 +88,9 @@ class _Shared:
 
     def _redactor(self) -> Redactor:
         """Every credential this client could send: given, resolved, or waiting in a credential variable."""
+        from ._providers import providers
+        from ._redact import Redactor
+
         variables = (name for provider in providers() for name in provider.credential_variables)
         return Redactor(
             [
@@ -107,6 +104,8 @@ class _Shared:
 def _given_settings(
     positional: tuple[ProviderSettings, ...], named: Mapping[str, object]
 ) -> dict[str, ProviderSettings]:
+    from ._providers import provider_for_settings, provider_named, providers
+
     given: dict[str, ProviderSettings] = {}
     for settings in positional:
         provider = provider_for_settings(settings)
@@ -155,6 +154,9 @@ class _BaseUsageReports:
         deadline: float | None,
         max_fetch_size: int,
     ) -> None:
+        from ._logging import install_http_log_guard
+        from ._sinks import fetch_size_cap
+
         self._shared = _Shared(_given_settings(settings, named), os.environ if environ is None else environ)
         self.timeout = _timeout(timeout)
         self.max_retries = _max_retries(max_retries)
@@ -176,6 +178,9 @@ class _BaseUsageReports:
     def _transfer(
         self, request: ReportRequest, sink: Sink, settings: ProviderSettings | None
     ) -> tuple[Transfer, Redactor]:
+        from ._engine import Job, transfer
+        from ._providers import provider_for_request
+
         provider = provider_for_request(request)
         configured = self._shared.settings(provider)
         redact = self._shared.redact
@@ -188,6 +193,8 @@ class _BaseUsageReports:
             # Another credential for this call; the base URL, unless given, stays the client's.
             # (Every provider's settings are attrs classes with a base_url field; the attrs plugin cannot see
             # that through the ProviderSettings protocol.)
+            import attrs
+
             configured = (
                 settings if settings.base_url else attrs.evolve(settings, base_url=configured.base_url)  # type: ignore[misc]
             )
@@ -208,6 +215,10 @@ class _BaseUsageReports:
         self, provider_name: str, make: Callable[[ProviderSettings], Flow[T]], settings: ProviderSettings | None = None
     ) -> tuple[Steps[T], Redactor]:
         """A provider flow (vendor-only operations: listings, lifecycle) with this client's settings and limits."""
+        from ._engine import Job, flow
+        from ._providers import provider_named
+        from ._sinks import MemorySink
+
         provider = provider_named(provider_name)
         if provider is None:
             raise InvalidRequest(f"no provider named {provider_name!r} is registered")
@@ -228,6 +239,8 @@ class _BaseUsageReports:
     def _fetch(
         self, request: ReportRequest, settings: ProviderSettings | None, on_progress: ProgressCallback | None
     ) -> tuple[Transfer, Redactor]:
+        from ._sinks import MemorySink
+
         return self._transfer(request, MemorySink(on_progress, max_size=self.max_fetch_size), settings)
 
     def _download(
@@ -240,9 +253,12 @@ class _BaseUsageReports:
     ) -> tuple[Transfer, Redactor]:
         if not isinstance(overwrite, bool):
             raise InvalidRequest("overwrite must be True or False")
+        from ._sinks import FileSink, StreamSink, check_destination, is_stream
+        from ._storage import ObjectLocation, RemoteSink, resolve
+
         if is_stream(path):  # a file object (stdout for the CLI's -o -): each chunk written as it arrives
-            return self._transfer(request, StreamSink(cast(BinaryStream, path), on_progress=on_progress), settings)
-        target = resolve(cast(str | os.PathLike[str], path))
+            return self._transfer(request, StreamSink(cast("BinaryStream", path), on_progress=on_progress), settings)
+        target = resolve(cast("str | os.PathLike[str]", path))
         if isinstance(target, ObjectLocation):  # an object store: checked over the network, after the request
             sink = RemoteSink(target, overwrite=overwrite, on_progress=on_progress)
             work = self._transfer(request, sink, settings)
@@ -283,6 +299,8 @@ class UsageReports(_BaseUsageReports):
     ) -> None:
         self._setup(settings, provider_settings, timeout, max_retries, environ, deadline, max_fetch_size)
         self._owns_client = _owns_client(http_client, transport)
+        from ._drivers import NoCookies
+
         self._http = http_client or httpx.Client(
             transport=transport, timeout=self.timeout, follow_redirects=False, cookies=NoCookies()
         )
@@ -298,6 +316,8 @@ class UsageReports(_BaseUsageReports):
 
         ``bytes_so_far`` is an int; its ``.total`` is the size the server announced, or None.
         """
+        from ._drivers import run_sync
+
         work, redact = self._fetch(request, settings, on_progress)
         return run_sync(work, self._http, redact)
 
@@ -318,6 +338,8 @@ class UsageReports(_BaseUsageReports):
         the same bytes twice). ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a
         retry starts over); ``bytes_so_far.total`` is the size the server announced, or None.
         """
+        from ._drivers import run_sync
+
         work, redact = self._download(request, path, overwrite, settings, on_progress)
         return run_sync(work, self._http, redact)
 
@@ -325,6 +347,8 @@ class UsageReports(_BaseUsageReports):
         self, provider: str, make: Callable[[ProviderSettings], Flow[T]], *, settings: ProviderSettings | None = None
     ) -> T:
         """Run a provider's flow of API calls; vendor namespaces (``reports.<vendor>.…``) are built on this."""
+        from ._drivers import run_sync
+
         steps, redact = self._flow(provider, make, settings)
         return run_sync(steps, self._http, redact)
 
@@ -370,6 +394,8 @@ class AsyncUsageReports(_BaseUsageReports):
     ) -> None:
         self._setup(settings, provider_settings, timeout, max_retries, environ, deadline, max_fetch_size)
         self._owns_client = _owns_client(http_client, transport)
+        from ._drivers import NoCookies
+
         self._http = http_client or httpx.AsyncClient(
             transport=transport, timeout=self.timeout, follow_redirects=False, cookies=NoCookies()
         )
@@ -385,6 +411,8 @@ class AsyncUsageReports(_BaseUsageReports):
 
         ``bytes_so_far`` is an int; its ``.total`` is the size the server announced, or None.
         """
+        from ._drivers import run_async
+
         work, redact = self._fetch(request, settings, on_progress)
         return await run_async(work, self._http, redact)
 
@@ -405,6 +433,9 @@ class AsyncUsageReports(_BaseUsageReports):
         the same bytes twice). ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a
         retry starts over); ``bytes_so_far.total`` is the size the server announced, or None.
         """
+        from ._drivers import run_async
+        from ._storage import is_remote
+
         if is_remote(path):  # checking the store is network I/O: not on the event loop
             import asyncio  # loaded already by whoever awaits this; sync users never pay for it
 
@@ -417,6 +448,8 @@ class AsyncUsageReports(_BaseUsageReports):
         self, provider: str, make: Callable[[ProviderSettings], Flow[T]], *, settings: ProviderSettings | None = None
     ) -> T:
         """Run a provider's flow of API calls; vendor namespaces (``reports.<vendor>.…``) are built on this."""
+        from ._drivers import run_async
+
         steps, redact = self._flow(provider, make, settings)
         return await run_async(steps, self._http, redact)
 

@@ -15,7 +15,6 @@ The core never imports a vendor module: it asks the registry (``_providers``).
 from __future__ import annotations
 
 import abc
-import argparse
 from collections.abc import Callable, Generator, Mapping
 from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, Self, TypeVar
 
@@ -25,6 +24,8 @@ import httpx
 from ._exceptions import InvalidRequest
 
 if TYPE_CHECKING:
+    import argparse
+
     from ._client import UsageReports
     from ._periods import Period
     from .testing import SimulatedVendor

@@ -19,8 +19,6 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpcore
-
 from ._constants import DEFAULT_DEADLINE
 from ._exceptions import InvalidRequest
 
@@ -67,6 +65,8 @@ def _left(timeout: float | None, error: type[Exception]) -> float | None:
 def _guard(stream: Any) -> None:
     if getattr(stream, _GUARDED, False):
         return
+    import httpcore  # loaded already: httpcore is what reports the new stream (not imported with the package)
+
     read: Callable[..., bytes] = stream.read
     write: Callable[..., None] = stream.write
 

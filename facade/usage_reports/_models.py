@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
-from ._contract import ReportRequest
+if TYPE_CHECKING:
+    from ._contract import ReportRequest
 
 
 @attrs.frozen

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
 
 import attrs
 
 from ._exceptions import InvalidRequest
 from ._validators import kind_of
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo  # imported by zone(), when a period is first made (it loads sysconfig)
 
 
 def parse_timestamp(value: object, where: str) -> date | datetime:
@@ -50,6 +53,8 @@ _WORDS = ("last-month", "month-to-date")
 
 def zone(name: str | None) -> ZoneInfo:
     """An IANA time zone (``Europe/Berlin``); UTC when None. InvalidRequest for an unknown name."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     if name is None:
         return ZoneInfo("UTC")
     if not isinstance(name, str) or not name or name.startswith(("/", ".")) or ".." in name:

@@ -6,6 +6,10 @@ vendor: its spec, its home (``_providers/<vendor>/``), one line below.
 
 ``register()`` adds a provider at run time, for a plugin or a test-only
 provider; ``registered()`` does so for the length of a ``with`` block.
+
+The built-in vendors' homes are imported when the registry is first asked
+(a client's construction, the CLI, the config), not by ``import usage_reports``
+(BENCHMARKS.md, B5); naming a vendor's class imports that vendor's home only.
 """
 
 from __future__ import annotations
@@ -13,36 +17,61 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
-from .._contract import Provider
 from .._exceptions import InvalidRequest
-from .altostrat import PROVIDER as _ALTOSTRAT
-from .edge_impulse import PROVIDER as _EDGE_IMPULSE
-from .statsig import PROVIDER as _STATSIG
+
+if TYPE_CHECKING:
+    from .._contract import Provider
+
+
+def _built_in() -> tuple[Provider, ...]:
+    """The vendors this library ships, in registration order."""
+    from .altostrat import PROVIDER as altostrat
+    from .edge_impulse import PROVIDER as edge_impulse
+    from .statsig import PROVIDER as statsig
+
+    return (edge_impulse, altostrat, statsig)
+
 
 _lock = threading.Lock()
-_providers: dict[str, Provider] = {p.name: p for p in (_EDGE_IMPULSE, _ALTOSTRAT, _STATSIG)}
+_providers: dict[str, Provider] = {}
+_loaded = False
+
+
+def _registry() -> dict[str, Provider]:
+    """The registered providers, the built-in ones first (imported on the first call, outside the lock)."""
+    global _providers, _loaded
+    if not _loaded:
+        built_in = _built_in()
+        with _lock:
+            if not _loaded:
+                _providers = {**{p.name: p for p in built_in}, **_providers}
+                _loaded = True
+    return _providers
 
 
 def providers() -> tuple[Provider, ...]:
     """Every registered provider, in registration order."""
+    registry = _registry()
     with _lock:
-        return tuple(_providers.values())
+        return tuple(registry.values())
 
 
 def provider_named(name: str) -> Provider | None:
+    registry = _registry()
     with _lock:
-        return _providers.get(name)
+        return registry.get(name)
 
 
 def provider_for_request(request: object) -> Provider:
     """The provider of a request object; InvalidRequest naming the accepted types otherwise."""
-    return _owner(request, Provider.owns_request, "a report request", lambda p: p.request_type.__name__)
+    return _owner(request, lambda p, v: p.owns_request(v), "a report request", lambda p: p.request_type.__name__)
 
 
 def provider_for_settings(settings: object) -> Provider:
     """The provider of a settings object; InvalidRequest naming the accepted types otherwise."""
-    return _owner(settings, Provider.owns_settings, "provider settings", lambda p: p.settings_type.__name__)
+    return _owner(settings, lambda p, v: p.owns_settings(v), "provider settings", lambda p: p.settings_type.__name__)
 
 
 def _owner(
@@ -57,18 +86,22 @@ def _owner(
 
 def register(provider: Provider) -> None:
     """Add a provider (its name, CLI command and types must be new)."""
+    from .._contract import Provider
+
     if not isinstance(provider, Provider):
         raise TypeError(f"register() takes a Provider, not {type(provider).__name__}")
+    registry = _registry()
     with _lock:
-        for other in _providers.values():
+        for other in registry.values():
             if provider.name == other.name or provider.command == other.command:
                 raise ValueError(f"a provider named {provider.name!r} (command {provider.command!r}) exists")
-        _providers[provider.name] = provider
+        registry[provider.name] = provider
 
 
 def unregister(name: str) -> None:
+    registry = _registry()
     with _lock:
-        _providers.pop(name, None)
+        registry.pop(name, None)
 
 
 @contextlib.contextmanager

@@ -8,9 +8,12 @@ one property on each twin).
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from .. import _client
-from .edge_impulse._namespace import AsyncEdgeImpulseAPI, EdgeImpulseAPI
+
+if TYPE_CHECKING:  # a namespace is imported when first used: it loads its vendor's home and the registry
+    from .edge_impulse._namespace import AsyncEdgeImpulseAPI, EdgeImpulseAPI
 
 
 class UsageReports(_client.UsageReports):
@@ -19,6 +22,8 @@ class UsageReports(_client.UsageReports):
     @functools.cached_property
     def edge_impulse(self) -> EdgeImpulseAPI:
         """Edge Impulse white-label admin: tenants, and their usage reports' lifecycle."""
+        from .edge_impulse._namespace import EdgeImpulseAPI
+
         return EdgeImpulseAPI(self)
 
 
@@ -28,6 +33,8 @@ class AsyncUsageReports(_client.AsyncUsageReports):
     @functools.cached_property
     def edge_impulse(self) -> AsyncEdgeImpulseAPI:
         """Edge Impulse white-label admin: tenants, and their usage reports' lifecycle."""
+        from .edge_impulse._namespace import AsyncEdgeImpulseAPI
+
         return AsyncEdgeImpulseAPI(self)
 
 

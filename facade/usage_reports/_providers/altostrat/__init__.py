@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
@@ -15,6 +14,8 @@ from ..._periods import Period
 from ._model import Altostrat, AltostratUsagePdf
 
 if TYPE_CHECKING:
+    import argparse
+
     from ...testing import SimulatedVendor
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
@@ -13,6 +12,8 @@ from ..._periods import Period
 from ._model import DEFAULT_MAX_WAIT, DEFAULT_POLL_INTERVAL, EdgeImpulse, EdgeImpulseUsageReport, ReportInfo, Tenant
 
 if TYPE_CHECKING:
+    import argparse
+
     from ..._client import UsageReports
     from ...testing import SimulatedVendor
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
@@ -15,6 +14,8 @@ from ..._periods import Period, parse_timestamp
 from ._model import STATSIG_API_VERSION, STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
 
 if TYPE_CHECKING:
+    import argparse
+
     from ...testing import SimulatedVendor
 
 
