@@ -601,7 +601,12 @@ class RunState:
         try:
             if self.summary is None and self._writer is not None:
                 records = self._writer.stop()
-                self._write(records, "interrupted")
+                try:
+                    self._write(records, "interrupted")
+                except (OSError, UsageReportsError) as exc:  # the journal stays: the next run folds it in
+                    if error is None:
+                        raise
+                    logger.warning("manifest: could not write %s (%s)", MANIFEST_NAME, exc)
         finally:
             if self._lock is not None:
                 self._lock.release()
@@ -724,8 +729,7 @@ def load_for_display(target: str) -> Shown:
     manifest = read_manifest(folder)
     journal = None if is_remote(folder) else read_journal(Path(folder) / JOURNAL_NAME)
     if journal is not None:
-        alive = _alive_here(_read_holder(lambda: (Path(folder) / LOCK_NAME).read_bytes()))
-        state: State = "running" if alive is not False else "interrupted"
+        state: State = "interrupted" if _alive_here(journal.header) is False else "running"
         return Shown(where, merge(manifest.entries, journal.records), journal.summary(state))
     if manifest.summary is None and not manifest.entries and not storage.exists(where):
         raise UsageError(f"DIR {target}: no {MANIFEST_NAME} (has fetch-all run there?)")
