@@ -323,8 +323,9 @@ class Journal:
     records: list[Record]
 
     def summary(self, state: State) -> Summary:
-        finished = [r.get("finished_at") for r in self.records if isinstance(r.get("finished_at"), str)]
-        finished_at = max(finished, default=self.header.get("started_at"))
+        times = [r.get("finished_at") for r in self.records] + [self.header.get("started_at")]
+        finished = [t for t in times if isinstance(t, str)]
+        finished_at = max(finished) if finished else None
         start, end = _epoch(self.header.get("started_at")), _epoch(finished_at)
         wall = end - start if start is not None and end is not None else 0.0
         return summarize(
