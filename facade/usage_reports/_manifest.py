@@ -29,7 +29,8 @@ most every ``CHECKPOINT_INTERVAL`` seconds while records come in
 ``.fetch-all.lock`` (its content names the holder: pid, host, start); the
 kernel releases it when the process dies, however it dies. The file is
 removed at the end. A second run fails at once with one line naming the
-holder (exit 2). In an object store the lock is an object created with a
+holder (exit 2). On NFS, Linux maps flock to the server's byte-range locks
+(lockd), so runs on different hosts exclude each other too. In an object store the lock is an object created with a
 conditional write (``If-None-Match: *``): only one run can create it; it is
 deleted at the end, also when the run is stopped by a signal. A run killed
 outright leaves it behind, and later runs refuse the folder, naming the
@@ -56,7 +57,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import io
 import json
@@ -82,6 +82,14 @@ from ._object_stores import ObjectLocation, store_for
 from ._output import Output, UsageError
 from ._progress import human_size
 from ._version import __version__
+
+_HAVE_FLOCK: bool
+try:
+    import fcntl
+
+    _HAVE_FLOCK = True
+except ImportError:  # Windows: no flock; fetch-all runs unlocked there (with a warning)
+    _HAVE_FLOCK = False
 
 MANIFEST_NAME: Final = "manifest.json"
 JOURNAL_NAME: Final = ".manifest.journal"
@@ -476,8 +484,16 @@ class _LocalLock:
         self.fd = -1
         self.previous_holder: dict[str, Any] | None = None  # the details a dead holder left
         path = self.path
+        if not _HAVE_FLOCK:
+            logger.warning("fetch-all: no flock on this platform; %s is not locked against a second run", folder)
+            return
         while True:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError as exc:
+                raise UsageError(
+                    f"--out-dir {folder}: cannot create its lock file {LOCK_NAME} ({exc.strerror or type(exc).__name__})"
+                ) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
