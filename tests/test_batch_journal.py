@@ -73,6 +73,16 @@ def test_an_exception_in_the_run_writes_what_finished_as_interrupted(tmp_path: P
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
 
 
+def test_a_run_stopped_before_finishing_anything_leaves_a_folder_without_manifest_as_it_was(tmp_path: Path) -> None:
+    def stopped_run() -> None:
+        with RunState(tmp_path):
+            raise KeyboardInterrupt("stop")
+
+    with pytest.raises(KeyboardInterrupt, match="stop"):
+        stopped_run()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_journal_with_a_torn_last_line_is_folded_into_the_manifest_by_the_next_run(tmp_path: Path) -> None:
     header = {"format": "usage-reports manifest journal", "version": 1, "run_id": "dead", "pid": 1, "host": "h"}
     header["started_at"] = "2026-11-02T02:00:00.000Z"

@@ -18,7 +18,8 @@ then flushes and fsyncs: every record queued meanwhile goes in the same write
 and fsync. At the end, the previous manifest and the run's records are folded
 into ``manifest.json`` in one atomic replace (temporary file, fsync, rename)
 and the journal is removed. A run stopped by a signal does the same with what
-it finished (``state: "interrupted"``); a run that died without unwinding
+it finished (``state: "interrupted"``; a run that finished nothing in a folder
+without a manifest leaves the folder as it found it); a run that died without unwinding
 (SIGKILL, power loss) leaves its journal, which the next run folds in before
 it starts, and which ``usage-reports manifest`` reads meanwhile. An object
 store cannot append: there the writer thread replaces ``manifest.json`` at
@@ -619,7 +620,10 @@ class RunState:
             if self.summary is None and self._writer is not None:
                 records = self._writer.stop()
                 try:
-                    self._write(records, "interrupted")
+                    if records or self.previous.entries or self.previous.summary is not None:
+                        self._write(records, "interrupted")
+                    else:  # nothing finished in a folder without a manifest: it stays as it was
+                        self._remove_journal()
                 except (OSError, UsageReportsError) as exc:  # the journal stays: the next run folds it in
                     if error is None:
                         raise
@@ -652,11 +656,14 @@ class RunState:
         )
         write_manifest(self.folder, merge(self.previous.entries, records), summary)
         self.summary = summary
+        self._remove_journal()
+        return summary
+
+    def _remove_journal(self) -> None:
         journal = self._journal
         if journal is not None:
             with contextlib.suppress(FileNotFoundError):
                 journal.unlink()
-        return summary
 
     @property
     def _journal(self) -> Path | None:
