@@ -1,26 +1,27 @@
-"""fetch-all: many reports downloaded concurrently into one folder, recorded in manifest.json.
+"""fetch-all: many reports downloaded concurrently into one folder (or object-store prefix), recorded in its manifest.
 
 One AsyncUsageReports serves the whole batch, so rate limits are shared by
 every entry using the same key. Credentials are resolved for every
 entry before anything is sent. One entry's failure is recorded and the others
 go on. A file whose sha256 matches the previous manifest is not downloaded
 again (unless forced); a file that does not match is never replaced silently.
+In an object store the sha256 compared is the one each upload records with
+the object (``x-amz-meta-sha256`` on S3), or its bytes hashed.
+
+The folder is locked for the run, each finished entry is persisted as it
+finishes, and the run's records are merged into the manifest at the end:
+see ``_manifest``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
-import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from . import _storage as storage
 from ._client import AsyncUsageReports
 from ._config import Config, ConfigError, Entry
 from ._contract import Expansion, Provider, ProviderSettings
@@ -33,17 +34,25 @@ from ._exceptions import (
     UsageReportsError,
 )
 from ._logging import bind_logging_context
+from ._manifest import (
+    MANIFEST_NAME,
+    Folder,
+    Record,
+    RunInfo,
+    RunState,
+    is_remote,
+    location,
+    now_iso,
+    stored_sha256,
+)
 from ._output import Output, print_table, record_label
 from ._periods import Period
 from ._progress import Progress
 from ._providers import provider_named
-from ._version import __version__
 
-MANIFEST_NAME: Final = "manifest.json"
-MANIFEST_FORMAT: Final = "usage-reports manifest"
-MANIFEST_VERSION: Final = 1
+__all__ = ["DEFAULT_CONCURRENCY", "EXIT_OK", "MANIFEST_NAME", "BaseSettings", "exit_code_of", "plan", "run_batch"]
+
 DEFAULT_CONCURRENCY: Final = 4
-_HASH_CHUNK: Final = 1024 * 1024
 EXIT_OK: Final = 0
 
 
@@ -112,64 +121,6 @@ def plan(entries: list[Entry], base: BaseSettings, environ: Mapping[str, str], s
     return planned
 
 
-# --- the manifest ----------------------------------------------------------------
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while chunk := file.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def read_manifest(out_dir: Path) -> dict[str, dict[str, Any]]:
-    """The previous run's records by file name ({} when there is none); ConfigError when it is not ours."""
-    path = out_dir / MANIFEST_NAME
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        raise ConfigError(f"{path}: unreadable; move it away or choose another --out-dir") from None
-    if not isinstance(document, dict) or document.get("format") != MANIFEST_FORMAT:
-        raise ConfigError(f"{path}: not a usage-reports manifest; move it away or choose another --out-dir")
-    records = document.get("entries")
-    if not isinstance(records, list):
-        return {}
-    return {r["path"]: r for r in records if isinstance(r, dict) and isinstance(r.get("path"), str)}
-
-
-def write_manifest(out_dir: Path, records: list[dict[str, Any]], started_at: str) -> Path:
-    """Replace DIR/manifest.json atomically."""
-    path = out_dir / MANIFEST_NAME
-    document = {
-        "format": MANIFEST_FORMAT,
-        "version": MANIFEST_VERSION,
-        "generator": f"usage-reports {__version__}",
-        "started_at": started_at,
-        "finished_at": _now(),
-        "ok": all(r["ok"] for r in records),
-        "entries": records,
-    }
-    fd, temp = tempfile.mkstemp(dir=out_dir, prefix=f".{MANIFEST_NAME}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            json.dump(document, file, indent=2, ensure_ascii=False)
-            file.write("\n")
-            os.fchmod(file.fileno(), 0o644)  # mkstemp's 0600 would surprise: the reports themselves are 0644
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    return path
-
-
 # --- running ------------------------------------------------------------------------
 
 
@@ -182,7 +133,7 @@ def exit_code_of(error: BaseException) -> int:
     return 1
 
 
-def _record(entry: Entry, **fields: Any) -> dict[str, Any]:
+def _record(entry: Entry, run_id: str, **fields: Any) -> Record:
     """One manifest record: readable values first (label, provider, period), then what was sent and what came."""
     request = entry.request
     parameters = {} if isinstance(request, Expansion) else request.parameters()
@@ -195,7 +146,9 @@ def _record(entry: Entry, **fields: Any) -> dict[str, Any]:
         "parameters": parameters,
         "credential_env": entry.credential_env,
         "path": None if isinstance(request, Expansion) else entry.filename,
+        "details": {},
         **fields,
+        "run_id": run_id,
     }
 
 
@@ -204,73 +157,87 @@ def _error(kind: str, message: str, exc: BaseException | None = None) -> dict[st
     return {"type": kind, "message": message, "status_code": getattr(exc, "status_code", None)}
 
 
+def _failure(entry: Entry, run_id: str, error: dict[str, object], exit_code: int, started_at: str) -> Record:
+    return _record(
+        entry,
+        run_id,
+        ok=False,
+        skipped=False,
+        error=error,
+        exit_code=exit_code,
+        size=None,
+        sha256=None,
+        media_type=None,
+        started_at=started_at,
+        finished_at=now_iso(),
+    )
+
+
 @dataclass
 class Batch:
-    """Runs planned entries into ``out_dir``; ``redact`` cleans every message it records."""
+    """Runs planned entries into ``out_dir`` (a folder or an object-store prefix); ``redact`` cleans every message."""
 
     client: AsyncUsageReports
-    out_dir: Path
+    out_dir: Folder
     progress: Progress
     redact: Callable[[str], str]
+    state: RunState
     concurrency: int = DEFAULT_CONCURRENCY
     force: bool = False
+    _previous: dict[str, Record] = field(default_factory=dict)
 
-    async def run(self, planned: list[Planned]) -> list[dict[str, Any]]:
-        started_at = _now()
-        previous = read_manifest(self.out_dir)
+    @property
+    def run_id(self) -> str:
+        return self.state.run.run_id
+
+    async def run(self, planned: list[Planned]) -> list[Record]:
+        """Every entry's record, in the config's order; each is persisted by the run state as it finishes."""
+        self._previous = self.state.previous_records()
         limit = asyncio.Semaphore(self.concurrency)
         planned, failed = await self._expand(planned, limit)
-        records: list[dict[str, Any] | None] = [*failed, *([None] * len(planned))]
+        for record in failed:
+            self.state.record(record)
+        if not is_remote(self.out_dir):
+            names = [item.entry.filename for item in planned]
+            await asyncio.to_thread(self.state.clean_stale_parts, names)
+        records: list[Record | None] = [*failed, *([None] * len(planned))]
         offset = len(failed)
-
-        def save() -> None:
-            write_manifest(self.out_dir, [r for r in records if r is not None], started_at)
 
         async def one(position: int, item: Planned) -> None:
             async with limit:
-                records[offset + position] = await self._one(item, previous)
-            save()
+                record = await self._one(item)
+            records[offset + position] = record
+            self.state.record(record)
 
         try:
             await asyncio.gather(*(one(i, item) for i, item in enumerate(planned)))
         finally:
             self.progress.close()
-        save()
         return [r for r in records if r is not None]
 
-    async def _expand(
-        self, planned: list[Planned], limit: asyncio.Semaphore
-    ) -> tuple[list[Planned], list[dict[str, Any]]]:
+    async def _expand(self, planned: list[Planned], limit: asyncio.Semaphore) -> tuple[list[Planned], list[Record]]:
         """Entries standing for requests known only at run time (every tenant...), listed now; failures recorded."""
 
-        async def expand(item: Planned) -> list[Planned] | dict[str, Any]:
+        async def expand(item: Planned) -> list[Planned] | Record:
             expansion = item.entry.request
             bind_logging_context(label=item.entry.label, provider=item.entry.provider)  # this task's log records
             if not isinstance(expansion, Expansion):
                 return [item]
-            started_at = _now()
+            started_at = now_iso()
             try:
                 async with limit:
                     requests = await self.client.run_flow(item.entry.provider, expansion.expand, settings=item.settings)
             except UsageReportsError as exc:
                 self.progress.finish(item.entry.label, ok=False)
-                return _record(
-                    item.entry,
-                    ok=False,
-                    skipped=False,
-                    error=_error(type(exc).__name__, self.redact(f"listing {expansion.describe}: {exc}"), exc),
-                    exit_code=exit_code_of(exc),
-                    size=None,
-                    sha256=None,
-                    media_type=None,
-                    started_at=started_at,
-                    finished_at=_now(),
+                message = self.redact(f"listing {expansion.describe}: {exc}")
+                return _failure(
+                    item.entry, self.run_id, _error(type(exc).__name__, message, exc), exit_code_of(exc), started_at
                 )
             return [Planned(entry, item.settings) for entry in item.entry.expanded(requests)]
 
         results = await asyncio.gather(*(expand(item) for item in planned))
         expanded: list[Planned] = []
-        failed: list[dict[str, Any]] = []
+        failed: list[Record] = []
         names: set[str] = set()
         for result in results:
             if isinstance(result, dict):
@@ -285,15 +252,27 @@ class Batch:
             self.progress.total = len(expanded) + len(failed)
         return expanded, failed
 
-    async def _one(self, item: Planned, previous: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    async def _one(self, item: Planned) -> Record:
         entry, label = item.entry, item.entry.label
         bind_logging_context(label=label, provider=entry.provider)  # every log record of this task names the entry
         request = entry.request
         assert not isinstance(request, Expansion)
-        target = self.out_dir / entry.filename
-        if target.exists() and not self.force:
-            return self._existing(entry, target, previous.get(entry.filename))
-        started_at = _now()
+        target = location(self.out_dir, entry.filename)
+        if not self.force:
+            if isinstance(target, Path):
+                present = target.exists()
+            else:
+                try:
+                    present = await asyncio.to_thread(storage.exists, target)
+                except UsageReportsError as exc:
+                    self.progress.finish(label, ok=False)
+                    message = self.redact(str(exc))
+                    return _failure(
+                        entry, self.run_id, _error(type(exc).__name__, message, exc), exit_code_of(exc), now_iso()
+                    )
+            if present:
+                return await self._existing(entry, target, self._previous.get(entry.filename))
+        started_at = now_iso()
         self.progress.start(label)
         try:
             report = await self.client.download(
@@ -306,21 +285,11 @@ class Batch:
         except (UsageReportsError, OSError) as exc:
             self.progress.finish(label, ok=False)
             message = self.redact(str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}")
-            return _record(
-                entry,
-                ok=False,
-                skipped=False,
-                error=_error(type(exc).__name__, message, exc),
-                exit_code=exit_code_of(exc),
-                size=None,
-                sha256=None,
-                media_type=None,
-                started_at=started_at,
-                finished_at=_now(),
-            )
+            return _failure(entry, self.run_id, _error(type(exc).__name__, message, exc), exit_code_of(exc), started_at)
         self.progress.finish(label, ok=True)
         return _record(
             entry,
+            self.run_id,
             ok=True,
             skipped=False,
             error=None,
@@ -330,55 +299,70 @@ class Batch:
             media_type=report.media_type,
             details=dict(report.details),
             started_at=started_at,
-            finished_at=_now(),
+            finished_at=now_iso(),
         )
 
-    def _existing(self, entry: Entry, target: Path, before: dict[str, Any] | None) -> dict[str, Any]:
+    async def _existing(self, entry: Entry, target: Path | str, before: Record | None) -> Record:
         """Skip a finished file (its sha256 matches the manifest); refuse to touch any other."""
-        sha256 = file_sha256(target) if target.is_file() else None
-        if before is not None and before.get("ok") and sha256 is not None and before.get("sha256") == sha256:
-            self.progress.finish(entry.label, ok=True, skipped=True)
-            return _record(
-                entry,
-                ok=True,
-                skipped=True,
-                error=None,
-                exit_code=0,
-                size=target.stat().st_size,
-                sha256=sha256,
-                media_type=before.get("media_type"),
-                details=before.get("details") or {},
-                started_at=before.get("started_at"),
-                finished_at=before.get("finished_at"),
-            )
+        if before is not None and before.get("ok") and isinstance(before.get("sha256"), str):
+            try:
+                sha256 = await asyncio.to_thread(stored_sha256, target)
+            except (UsageReportsError, OSError) as exc:
+                self.progress.finish(entry.label, ok=False)
+                message = self.redact(str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}")
+                return _failure(
+                    entry, self.run_id, _error(type(exc).__name__, message, exc), exit_code_of(exc), now_iso()
+                )
+            if sha256 is not None and before.get("sha256") == sha256:
+                self.progress.finish(entry.label, ok=True, skipped=True)
+                return _record(
+                    entry,
+                    self.run_id,
+                    ok=True,
+                    skipped=True,
+                    error=None,
+                    exit_code=0,
+                    size=before.get("size"),
+                    sha256=sha256,
+                    media_type=before.get("media_type"),
+                    details=before.get("details") or {},
+                    started_at=before.get("started_at"),
+                    finished_at=before.get("finished_at"),
+                )
         self.progress.finish(entry.label, ok=False)
-        now = _now()
-        return _record(
-            entry,
-            ok=False,
-            skipped=False,
-            error=_error(
-                "FileExists",
-                f"{target} already exists and is not the file {MANIFEST_NAME} recorded; use --force to replace it",
-            ),
-            exit_code=2,
-            size=None,
-            sha256=None,
-            media_type=None,
-            started_at=now,
-            finished_at=now,
-        )
+        message = f"{target} already exists and is not the file {MANIFEST_NAME} recorded; use --force to replace it"
+        return _failure(entry, self.run_id, _error("FileExists", message), 2, now_iso())
 
 
-def out_dir_for(template: str, period: Period | None) -> Path:
-    """--out-dir with ``{period}`` replaced by the batch's period label (2026-10, or START..END)."""
+def out_dir_for(template: str, period: Period | None) -> Folder:
+    """--out-dir with ``{period}`` replaced by the batch's period label (2026-10, or START..END); a URL stays a str."""
     from ._output import UsageError
 
     if "{period}" in template:
         if period is None:
             raise UsageError("--out-dir uses {period}, but no period is set: give --period or [defaults] period")
         template = template.replace("{period}", period.label)
+    if storage.is_remote(template):
+        try:
+            storage.resolve(template, what="--out-dir", prefix=True)
+        except InvalidRequest as exc:
+            raise UsageError(str(exc)) from None
+        return template.rstrip("/")
     return Path(template)
+
+
+def _prepare(folder: Folder) -> None:
+    """A local --out-dir is created; a URL's bucket is checked when the lock is taken."""
+    from ._output import UsageError
+
+    if isinstance(folder, str):
+        return
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out-dir {folder} exists and is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out-dir {folder}: cannot create it ({exc.strerror or type(exc).__name__})") from None
 
 
 def run_batch(
@@ -393,46 +377,46 @@ def run_batch(
     force: bool = False,
     timeout: float | None = None,
     max_retries: int | None = None,
-) -> tuple[int, list[dict[str, Any]]]:
-    """Plan (credentials checked, nothing sent), then download; the exit code and the manifest records."""
-    from ._output import UsageError, counts
+) -> tuple[int, list[Record]]:
+    """Plan (credentials checked, nothing sent), lock the folder, download; the exit code and the run's records."""
+    from ._output import counts
 
-    out_dir = out_dir_for(str(out_dir), config.period)
+    folder = out_dir_for(str(out_dir), config.period)
     planned = plan(config.entries, base, environ, source)
     out.add_secrets(base.secrets())
     out.add_secrets(s for item in planned for s in item.settings.secrets())
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out-dir {out_dir} exists and is not a folder")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--out-dir {out_dir}: cannot create it ({exc.strerror or type(exc).__name__})") from None
+    _prepare(folder)
 
-    async def download_all() -> list[dict[str, Any]]:
-        options: dict[str, Any] = {} if max_retries is None else {"max_retries": max_retries}
-        async with AsyncUsageReports(*base.given.values(), timeout=timeout, environ=environ, **options) as client:
-            batch = Batch(
-                client=client,
-                out_dir=out_dir,
-                progress=out.progress(total=len(planned)),
-                redact=out.redact,
-                concurrency=concurrency,
-                force=force,
-            )
-            return await batch.run(planned)
+    with RunState(folder, RunInfo.new()) as state:
 
-    records = asyncio.run(download_all())
-    code = max((record["exit_code"] for record in records), default=EXIT_OK)
+        async def download_all() -> list[Record]:
+            options: dict[str, Any] = {} if max_retries is None else {"max_retries": max_retries}
+            async with AsyncUsageReports(*base.given.values(), timeout=timeout, environ=environ, **options) as client:
+                batch = Batch(
+                    client=client,
+                    out_dir=folder,
+                    progress=out.progress(total=len(planned)),
+                    redact=out.redact,
+                    state=state,
+                    concurrency=concurrency,
+                    force=force,
+                )
+                return await batch.run(planned)
+
+        records = asyncio.run(download_all())
+        summary = state.finish(records)
+    code = summary["exit_code"]
     for record in records:
         if not record["ok"]:
             out.error(f"{record_label(record)}: {record['error']['message']}")
-    manifest = out_dir / MANIFEST_NAME
+    manifest = location(folder, MANIFEST_NAME)
     out.result(
         {
             "ok": code == EXIT_OK,
             "exit_code": code,
-            "out_dir": str(out_dir),
+            "out_dir": str(folder),
             "manifest": str(manifest),
+            "summary": summary,
             "entries": records,
         }
     )

@@ -338,6 +338,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     batch.set_defaults(handler=_fetch_all)
 
+    manifest = _parser(
+        commands,
+        "manifest",
+        parents=[common],
+        help="show what fetch-all recorded in DIR/manifest.json; exit 1 when its last run had failures",
+        description="Print the manifest fetch-all keeps in DIR as a table, with the summary of the last run. "
+        "Exit status for monitors: 0 the last run finished with no failure; 1 it had failures or did not finish; "
+        "2 no manifest there. --json prints the summary.",
+    )
+    manifest.add_argument("dir", metavar="DIR", help="the --out-dir of fetch-all: a folder or an s3:// (etc.) URL")
+    add_examples(
+        manifest,
+        ("what last month's run did, as a table", f"{PROG} manifest usage/2026-10"),
+        ("for a monitor: exit 1 when the last run had failures", f"{PROG} manifest usage/2026-10 --json -q"),
+    )
+    manifest.set_defaults(handler=_manifest)
+
     config = _parser(
         commands,
         "config",
@@ -541,6 +558,12 @@ def _fetch_all(args: argparse.Namespace, out: Output) -> int:
         max_retries=args.max_retries,
     )
     return code
+
+
+def _manifest(args: argparse.Namespace, out: Output) -> int:
+    from ._manifest import show
+
+    return show(args.dir, out)
 
 
 def _config_example(args: argparse.Namespace, out: Output) -> int:

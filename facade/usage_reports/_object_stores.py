@@ -97,6 +97,12 @@ class Store(Protocol):
 
     def write_bytes(self, location: ObjectLocation, data: bytes) -> None: ...
 
+    def sha256(self, location: ObjectLocation) -> str | None:
+        """The sha256 recorded with the object at upload (None: none recorded); FileNotFoundError when absent."""
+        ...
+
+    def delete(self, location: ObjectLocation) -> None: ...
+
     def upload(
         self,
         location: ObjectLocation,
@@ -363,6 +369,28 @@ class S3Store:
             ),
         )
 
+    def sha256(self, location: ObjectLocation) -> str | None:
+        """The ``x-amz-meta-sha256`` this library's uploads carry (one HEAD)."""
+        try:
+            head = _call(
+                location,
+                "look for the object",
+                lambda: self._s3("head_object", Bucket=location.bucket, Key=location.key),
+            )
+        except StorageError as exc:
+            if isinstance(exc.__cause__, FileNotFoundError):
+                raise FileNotFoundError(location.url) from None
+            raise
+        value = (head.get("Metadata") or {}).get("sha256")
+        return value if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) else None
+
+    def delete(self, location: ObjectLocation) -> None:
+        _call(
+            location,
+            "delete the object",
+            lambda: self._s3("delete_object", Bucket=location.bucket, Key=location.key),
+        )
+
     def upload(
         self,
         location: ObjectLocation,
@@ -513,6 +541,15 @@ class FsspecStore:
             _call(location, "write the object", lambda: self._fs.pipe_file(self._path(location), data))
             return
         self._staged(location, [data], overwrite=True, cancelled=threading.Event())
+
+    def sha256(self, location: ObjectLocation) -> str | None:
+        """None: these stores keep no metadata of ours (the caller hashes the bytes); FileNotFoundError when absent."""
+        if not self.exists(location):
+            raise FileNotFoundError(location.url)
+        return None
+
+    def delete(self, location: ObjectLocation) -> None:
+        _call(location, "delete the object", lambda: self._fs.rm_file(self._path(location)))
 
     def upload(
         self,

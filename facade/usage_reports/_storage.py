@@ -11,13 +11,14 @@ streams into a local spool file while it is hashed and checked like any
 download, and only a complete, valid body is uploaded, at commit; a failed
 upload leaves nothing (see ``_object_stores``).
 
-``join``, ``exists``, ``read_text`` and ``write_text_atomic`` take a local
+``join``, ``exists``, ``read_text``, ``write_text_atomic``, ``sha256_of`` and ``remove`` take a local
 path or a URL alike, so a manifest can live beside the reports wherever they
 are. They block: call them in a thread from async code.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -40,7 +41,9 @@ __all__ = [
     "is_remote",
     "join",
     "read_text",
+    "remove",
     "resolve",
+    "sha256_of",
     "write_text_atomic",
 ]
 
@@ -251,3 +254,32 @@ def write_text_atomic(location: Location, text: str, encoding: str = "utf-8") ->
     except BaseException:
         sink.abort()
         raise
+
+
+def sha256_of(location: Location) -> str:
+    """The sha256 of a file or object: an object's recorded ``sha256`` metadata, else its bytes hashed (blocking).
+
+    FileNotFoundError when it is not there.
+    """
+    target = resolve(location, what="location")
+    digest = hashlib.sha256()
+    if isinstance(target, ObjectLocation):
+        store = store_for(target)
+        recorded = store.sha256(target)
+        if recorded is not None:
+            return recorded
+        digest.update(store.read_bytes(target))
+        return digest.hexdigest()
+    with Path(os.fspath(target)).expanduser().open("rb") as file:
+        while chunk := file.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def remove(location: Location) -> None:
+    """Delete a file or object; nothing when it is not there (blocking)."""
+    target = resolve(location, what="location")
+    if isinstance(target, ObjectLocation):
+        store_for(target).delete(target)
+        return
+    Path(os.fspath(target)).expanduser().unlink(missing_ok=True)
