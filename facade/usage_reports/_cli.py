@@ -130,7 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("config", type=Path, metavar="CONFIG.toml")
     batch.add_argument(
-        "--out-dir", required=True, metavar="DIR", help="where reports and manifest.json go; may contain {period}"
+        "--out-dir",
+        required=True,
+        metavar="DIR",
+        help="where reports and manifest.json go: a folder, or an s3:// URL (usage-reports[s3]); may contain {period}",
     )
     batch.add_argument(
         "--period", metavar="PERIOD", help="replaces [defaults] period (an entry's own period still wins)"
