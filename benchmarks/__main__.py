@@ -36,6 +36,7 @@ BENCHMARKS: dict[str, str] = {
     "B5": "benchmarks.b5_import",
     "B6": "benchmarks.b6_codegen",
     "B7": "benchmarks.b7_month_end",
+    "B8": "benchmarks.b8_batch",
 }
 DEFAULT_JSON = REPO_ROOT / "benchmarks" / "results" / "latest.json"
 
