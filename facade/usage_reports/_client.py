@@ -19,7 +19,7 @@ import httpx
 from ._constants import DEFAULT_MAX_FETCH_SIZE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._contract import Flow, Provider, ProviderSettings, RateLimits, ReportRequest
 from ._deadline import deadline_seconds
-from ._drivers import NoCookies, Steps, run_async, run_sync
+from ._drivers import OwnedAsyncClient, OwnedClient, Steps, run_async, run_sync
 from ._engine import Job, Transfer, flow, transfer
 from ._exceptions import InvalidRequest
 from ._logging import install_http_log_guard
@@ -283,9 +283,7 @@ class UsageReports(_BaseUsageReports):
     ) -> None:
         self._setup(settings, provider_settings, timeout, max_retries, environ, deadline, max_fetch_size)
         self._owns_client = _owns_client(http_client, transport)
-        self._http = http_client or httpx.Client(
-            transport=transport, timeout=self.timeout, follow_redirects=False, cookies=NoCookies()
-        )
+        self._http = http_client or OwnedClient(transport=transport, timeout=self.timeout, follow_redirects=False)
 
     def fetch(
         self,
@@ -370,9 +368,7 @@ class AsyncUsageReports(_BaseUsageReports):
     ) -> None:
         self._setup(settings, provider_settings, timeout, max_retries, environ, deadline, max_fetch_size)
         self._owns_client = _owns_client(http_client, transport)
-        self._http = http_client or httpx.AsyncClient(
-            transport=transport, timeout=self.timeout, follow_redirects=False, cookies=NoCookies()
-        )
+        self._http = http_client or OwnedAsyncClient(transport=transport, timeout=self.timeout, follow_redirects=False)
 
     async def fetch(
         self,
