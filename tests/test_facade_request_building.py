@@ -1,5 +1,7 @@
 """The request a vendor adapter builds is exactly the one ``httpx.Request(url, params=..., headers=...)`` builds.
 
+And the per-request arithmetic of a request class (Statsig's milliseconds and file name) is what it was.
+
 ``make_request`` takes a faster road to it (one URL parse, the query encoded
 once, the headers made once); these pin that the road changes nothing: URL,
 headers in order and case, body, stream, extensions.
@@ -7,15 +9,19 @@ headers in order and case, body, stream, extensions.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from usage_reports import StatsigUsageReport
 from usage_reports._constants import USER_AGENT
 from usage_reports._providers._http import join_url, make_request
+from usage_reports._providers.statsig._model import MIN_PLAUSIBLE_MILLISECONDS
 
 TIMEOUT = httpx.Timeout(12.0, connect=3.0)
+ms_2000 = 946684800000  # 2000-01-01T00:00:00Z
 
 BASES = st.sampled_from(
     [
@@ -121,3 +127,42 @@ def test_a_body_less_post_gets_the_content_length_httpx_gives_it() -> None:
     built = make_request(kwargs, "https://api.example.com", {"x-api-key": "k"}, TIMEOUT)
     assert built.headers.raw[:2] == [(b"Host", b"api.example.com"), (b"Content-Length", b"0")]
     assert_same_request(built, reference(kwargs, "https://api.example.com", {"x-api-key": "k"}))
+
+
+@given(
+    st.one_of(
+        st.dates(min_value=date(2000, 1, 2)),
+        st.datetimes(min_value=datetime(2000, 1, 2), timezones=st.just(UTC)),
+        st.integers(ms_2000 + 1, 253402214400000),
+    ),
+    st.one_of(
+        st.none(),
+        st.just(0),
+        st.dates(date(1970, 1, 1), date(2000, 1, 1)),
+        st.datetimes(datetime(1970, 1, 1), datetime(2000, 1, 1), timezones=st.just(UTC)),
+        st.integers(MIN_PLAUSIBLE_MILLISECONDS, ms_2000),
+    ),
+)
+@example(datetime(2026, 11, 1, 0, 0, 5, tzinfo=UTC), datetime(1999, 12, 31, 0, 7, tzinfo=UTC))
+@example(1761955200999, 946684799999)
+@example(date(2026, 11, 1), 0)
+def test_statsig_s_milliseconds_and_file_name_are_what_the_datetime_arithmetic_gives(
+    end: date | int, start: date | int | None
+) -> None:
+    """The cheaper arithmetic (whole days, integer seconds) gives what datetime's timestamp and strftime gave."""
+
+    def milliseconds(value: date | int) -> int:
+        if isinstance(value, datetime):
+            return int(value.timestamp() * 1000)
+        if isinstance(value, date):
+            return int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp() * 1000)
+        return value
+
+    def name(ms: int) -> str:
+        return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y%m%dT%H%M%SZ").replace("T000000Z", "")
+
+    request = StatsigUsageReport(end=end, start=start)
+    assert request.end_ms == milliseconds(end)
+    assert request.start_ms == (None if start is None else milliseconds(start))
+    begin = "begin" if start is None else name(milliseconds(start))
+    assert request.suggested_filename == f"statsig-usage-{begin}-{name(milliseconds(end))}.csv"
