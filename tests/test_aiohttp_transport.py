@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ssl
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -157,3 +158,22 @@ def test_proxies_come_from_the_environment_only_when_trusted(monkeypatch: pytest
     assert trusting._proxy(httpx.URL("https://localhost/x")) is None
     assert trusting._proxy(httpx.URL("http://api.statsig.com/x")) is None
     assert not_trusting._proxy(httpx.URL("https://api.statsig.com/x")) is None
+
+
+def test_the_ca_bundle_is_loaded_once_per_certificate_settings_and_read_again_when_they_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Loading the CA bundle costs ~45 ms of CPU: transports with the same settings share one context."""
+    import certifi
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    first, second = AiohttpTransport(), AiohttpTransport()
+    assert first._ssl is second._ssl
+    assert first._ssl.verify_mode == ssl.CERT_REQUIRED
+    assert first._ssl.get_ca_certs()  # verifying, with the bundle loaded
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())
+    from_the_environment = AiohttpTransport()
+    assert from_the_environment._ssl is not first._ssl
+    assert AiohttpTransport(trust_env=False)._ssl is not from_the_environment._ssl
+    assert AiohttpTransport(verify=False)._ssl.verify_mode == ssl.CERT_NONE

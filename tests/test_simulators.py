@@ -190,7 +190,9 @@ def test_report_csv_is_whole_rows_of_exactly_the_set_size_for_any_size(http_clie
 
         @settings(max_examples=40, deadline=None)
         @given(
-            report_id=st.integers(min_value=1, max_value=10**9), size=st.integers(min_value=0, max_value=3 * 64 * KIB)
+            # ids the default world never issued (its reports start at 1001 and belong to other tenants)
+            report_id=st.integers(min_value=1, max_value=1000) | st.integers(min_value=10**6, max_value=10**9),
+            size=st.integers(min_value=0, max_value=3 * 64 * KIB),
         )
         def check(report_id: int, size: int) -> None:
             sims.set_report_size(report_id, size)

@@ -299,11 +299,9 @@ class UsageReports(_BaseUsageReports):
     ) -> None:
         self._setup(settings, provider_settings, timeout, max_retries, environ, deadline, max_fetch_size)
         self._owns_client = _owns_client(http_client, transport)
-        from ._drivers import NoCookies
+        from ._drivers import OwnedClient
 
-        self._http = http_client or httpx.Client(
-            transport=transport, timeout=self.timeout, follow_redirects=False, cookies=NoCookies()
-        )
+        self._http = http_client or OwnedClient(transport=transport, timeout=self.timeout, follow_redirects=False)
 
     def fetch(
         self,
@@ -394,11 +392,9 @@ class AsyncUsageReports(_BaseUsageReports):
     ) -> None:
         self._setup(settings, provider_settings, timeout, max_retries, environ, deadline, max_fetch_size)
         self._owns_client = _owns_client(http_client, transport)
-        from ._drivers import NoCookies
+        from ._drivers import OwnedAsyncClient
 
-        self._http = http_client or httpx.AsyncClient(
-            transport=transport, timeout=self.timeout, follow_redirects=False, cookies=NoCookies()
-        )
+        self._http = http_client or OwnedAsyncClient(transport=transport, timeout=self.timeout, follow_redirects=False)
 
     async def fetch(
         self,

@@ -311,3 +311,45 @@ class NoCookies(CookieJar):
 
     def extract_cookies(self, response: Any, request: Any) -> None:
         """Parse nothing."""
+
+
+class _NoCookies(httpx.Cookies):
+    """httpx's cookies over a jar that keeps nothing, skipping the urllib request and response httpx wraps
+    every response in for its jar (~15 % of the library's own CPU per request, with no I/O)."""
+
+    def __init__(self) -> None:
+        super().__init__(NoCookies())
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Parse nothing."""
+
+    def set_cookie_header(self, request: httpx.Request) -> None:
+        """Send nothing."""
+
+
+class OwnedClient(httpx.Client):
+    """The blocking httpx client the library makes for itself: it keeps no cookies (see ``NoCookies``)."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return _NO_COOKIES
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        """Keep none (httpx's constructor hands over an empty jar)."""
+
+
+class OwnedAsyncClient(httpx.AsyncClient):
+    """The async httpx client the library makes for itself: it keeps no cookies (see ``NoCookies``)."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return _NO_COOKIES
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        """Keep none (httpx's constructor hands over an empty jar)."""
+
+
+#: Shared by every owned client: it holds nothing.
+_NO_COOKIES = _NoCookies()

@@ -19,7 +19,8 @@ What this transport guarantees, like httpx's own:
 - no cookie jar: a cookie a server sets is never sent back;
 - no ``.netrc`` credentials; proxies only from ``HTTP_PROXY``/``HTTPS_PROXY``/
   ``ALL_PROXY``/``NO_PROXY`` when ``trust_env`` (the default, as in httpx), and
-  certificates from ``SSL_CERT_FILE``/``SSL_CERT_DIR`` the way httpx reads them;
+  certificates from ``SSL_CERT_FILE``/``SSL_CERT_DIR`` the way httpx reads them (when the transport
+  is made; transports with the same settings share one context, as aiohttp's sessions do);
 - httpx's exceptions: a refused connection is ``httpx.ConnectError``, a body
   cut short ``httpx.RemoteProtocolError``, each timeout its httpx twin
   (connect, read, pool);
@@ -34,6 +35,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import os
 import ssl
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
@@ -69,6 +72,13 @@ def _httpx_errors(*, connecting: bool) -> Iterator[None]:
         raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
     except aiohttp.InvalidURL as exc:
         raise httpx.UnsupportedProtocol(str(exc)) from exc
+
+
+@functools.lru_cache(maxsize=4)
+def _verifying_context(trust_env: bool, cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """httpx's verifying context; made once per certificate settings (``SSL_CERT_FILE``/``SSL_CERT_DIR``
+    as httpx reads them), since loading the CA bundle costs ~45 ms of CPU per client."""
+    return httpx.create_ssl_context(True, trust_env=trust_env)
 
 
 def _bypassed(host: str, no_proxy: str) -> bool:
@@ -113,10 +123,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         trust_env: bool = True,
         limits: httpx.Limits = httpx.Limits(max_connections=100, keepalive_expiry=5.0),  # noqa: B008 - immutable
     ) -> None:
-        # Made here, as httpx.AsyncClient does, not on the first request (it reads the CA bundle: ~50 ms).
-        self._ssl = (
-            verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify, trust_env=trust_env)
-        )
+        # Made here, as httpx.AsyncClient does, not on the first request (it reads the CA bundle: ~45 ms).
+        if isinstance(verify, ssl.SSLContext):
+            self._ssl = verify
+        elif verify is True:  # shared by every transport with the same certificate settings, as aiohttp does
+            environ = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")) if trust_env else (None, None)
+            self._ssl = _verifying_context(trust_env, *environ)
+        else:
+            self._ssl = httpx.create_ssl_context(verify, trust_env=trust_env)
         self._limits = limits
         self._proxies = urllib.request.getproxies_environment() if trust_env else {}
         self._session: aiohttp.ClientSession | None = None

@@ -19,6 +19,7 @@ STATSIG_API_VERSION: Final = "20240601"
 MIN_PLAUSIBLE_MILLISECONDS: Final = 10**11
 
 Timestamp = datetime | date | int
+_EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 
 
 def to_milliseconds(value: object, name: str) -> int:
@@ -31,8 +32,8 @@ def to_milliseconds(value: object, name: str) -> int:
                 f"{name} is a naive datetime; give it a timezone, e.g. datetime(2026, 11, 1, tzinfo=timezone.utc)"
             )
         return int(value.timestamp() * 1000)
-    if isinstance(value, date):
-        return int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp() * 1000)
+    if isinstance(value, date):  # UTC midnight: whole days since 1970-01-01
+        return (value.toordinal() - _EPOCH_ORDINAL) * 86_400_000
     if isinstance(value, int):
         if 0 < value < MIN_PLAUSIBLE_MILLISECONDS:
             raise InvalidRequest(
@@ -57,7 +58,12 @@ def _iso(ms: int) -> str:
 
 
 def _format_ms(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y%m%dT%H%M%SZ").replace("T000000Z", "")
+    """``20261101`` for UTC midnight, else ``20261101T083000Z`` (milliseconds dropped)."""
+    moment = datetime.fromtimestamp(ms // 1000, tz=UTC)
+    day = f"{moment.year:04d}{moment.month:02d}{moment.day:02d}"
+    if moment.hour or moment.minute or moment.second:
+        return f"{day}T{moment.hour:02d}{moment.minute:02d}{moment.second:02d}Z"
+    return day
 
 
 def _period(instance: object, attribute: attrs.Attribute[Period | None], value: object) -> None:
@@ -108,8 +114,8 @@ class StatsigUsageReport:
     def suggested_filename(self) -> str:
         if self.period is not None:
             return f"statsig-usage-{self.period.label}.csv"
-        start = "begin" if self.start_ms is None else _format_ms(self.start_ms)
-        return f"statsig-usage-{start}-{_format_ms(self.end_ms)}.csv"
+        start = self.start_ms
+        return f"statsig-usage-{'begin' if start is None else _format_ms(start)}-{_format_ms(self.end_ms)}.csv"
 
     def parameters(self) -> dict[str, object]:
         """ISO 8601 first (readable), then the values sent (Unix milliseconds)."""
