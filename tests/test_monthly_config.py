@@ -148,3 +148,12 @@ def test_the_printed_example_config_is_valid_and_names_every_provider() -> None:
     assert [entry.provider for entry in config.entries] == [p.name for p in providers()]
     assert config.period == Period.month(2026, 10)
     assert "# credential_type" in text
+
+
+def test_a_bad_default_period_is_reported_once_not_again_for_every_entry_relying_on_it() -> None:
+    text = '[defaults]\nperiod = "last-month"\n[[statsig]]\nname = "a"\n[[statsig]]\nname = "b"\nperiod = "2026-13"\n'
+    with pytest.raises(ConfigError) as info:
+        parse_config_text(text, "c.toml", period="2026-01..2026-02")
+    assert len(info.value.problems) == 2
+    assert info.value.problems[0].startswith("--period: '2026-01..2026-02' is not a period")
+    assert info.value.problems[1].startswith("c.toml: statsig[2] (b).period: '2026-13' is not a month")

@@ -45,11 +45,14 @@ def test_last_month_is_computed_in_the_time_zone_of_the_period() -> None:
     assert Period.last_month(now, "Europe/Berlin").label == "2026-10"
 
 
-def test_month_to_date_ends_at_now_and_is_refused_when_empty() -> None:
+def test_month_to_date_is_the_whole_days_before_today_and_is_refused_when_empty() -> None:
     now = datetime(2026, 11, 26, 12, tzinfo=UTC)
-    assert Period.month_to_date(now) == Period(datetime(2026, 11, 1, tzinfo=UTC), now)
-    with pytest.raises(InvalidRequest, match="month-to-date is empty"):
-        Period.month_to_date(datetime(2026, 11, 1, tzinfo=UTC))
+    expected = Period(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 26, tzinfo=UTC))
+    assert Period.month_to_date(now) == expected
+    assert Period.month_to_date(datetime(2026, 11, 26, 23, 59, tzinfo=UTC)) == expected  # same name all day
+    assert expected.label == "2026-11-01..2026-11-25"
+    with pytest.raises(InvalidRequest, match="month-to-date is empty on 2026-11-01"):
+        Period.month_to_date(datetime(2026, 11, 1, 18, tzinfo=UTC))
 
 
 @pytest.mark.parametrize(

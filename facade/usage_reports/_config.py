@@ -135,6 +135,8 @@ def parse_config(
     if period_text is not None:
         where = "--period" if period is not None else f"{source}: [{DEFAULTS_TABLE}].period"
         default_period = _period(period_text, where, zone_name, as_of, problems)
+    # A default period that did not parse is reported once, above: entries relying on it are not blamed for it.
+    default_failed = period_text is not None and default_period is None
     entries: list[Entry] = []
     for table, tables in document.items():  # in the order the file first names each provider
         if table == DEFAULTS_TABLE:
@@ -150,7 +152,9 @@ def parse_config(
             continue
         for index, fields in enumerate(tables, 1):
             try:
-                entries.extend(_entries(provider, index, fields, source, default_period, zone_name, as_of))
+                entries.extend(
+                    _entries(provider, index, fields, source, default_period, zone_name, as_of, default_failed)
+                )
             except ConfigError as exc:
                 problems.extend(exc.problems)
     if not entries and not problems:
@@ -191,6 +195,7 @@ def _entries(
     default_period: Period | None,
     zone_name: str | None,
     as_of: date | datetime | None,
+    default_failed: bool = False,
 ) -> list[Entry]:
     label = f"{provider.name}[{index}]"
     if isinstance(fields.get("name"), str) and _NAME.fullmatch(fields["name"]):
@@ -244,6 +249,10 @@ def _entries(
     if problems:
         raise ConfigError(*problems)
     requests = check(lambda: provider.request_from_config(fields, where, period))
+    if default_failed and "period" not in fields:
+        problems[:] = [problem for problem in problems if not problem.startswith(f"{where}.period: missing")]
+        if requests is None and not problems:
+            return []
     if problems:
         raise ConfigError(*problems)
     entry = Entry(provider.name, index, requests[0], name, credential_env, credential_type)

@@ -134,6 +134,10 @@ class UsageError(Exception):
 
 
 def record_label(record: Mapping[str, Any]) -> str:
+    """The entry as the config, the logs and the manifest name it (``statsig[2] (project-b)``)."""
+    label = record.get("label")
+    if isinstance(label, str) and label:
+        return label
     return f"{record['provider']}" + (f" ({record['name']})" if record.get("name") else "") + f" {record['path']}"
 
 

@@ -121,12 +121,21 @@ class Period:
 
     @classmethod
     def month_to_date(cls, now: datetime | None = None, tz: str | None = None) -> Period:
-        """From the first of ``now``'s month to ``now`` (in ``tz``)."""
+        """The whole days of ``now``'s month before ``now``'s day (in ``tz``): from the 1st to the start of today.
+
+        Whole days keep the period, and so the file names, the same all day: a second run that day skips
+        what the first one fetched. On the 1st there is no whole day yet: InvalidRequest.
+        """
         current = _now_in(now, tz)
-        start = _midnight(current.date().replace(day=1), zone(tz))
-        if current <= start:
-            raise InvalidRequest(f"month-to-date is empty at {current.isoformat()}: it is the very start of the month")
-        return cls(start, current)
+        zone_info = zone(tz)
+        start = _midnight(current.date().replace(day=1), zone_info)
+        end = _midnight(current.date(), zone_info)
+        if end <= start:
+            raise InvalidRequest(
+                f"month-to-date is empty on {current.date().isoformat()}: the first of the month has no whole day "
+                "before it; use last-month"
+            )
+        return cls(start, end)
 
     @classmethod
     def parse(cls, text: str, *, as_of: date | datetime | None = None, tz: str | None = None) -> Period:
