@@ -81,7 +81,9 @@ def run_demo(out: Output, *, out_dir: Path, concurrency: int, force: bool = Fals
         )
     if code == EXIT_OK:
         out.text(f"\nThe reports are in {out_dir.resolve()}/ (run the demo again: every file is skipped).")
-        out.text("Real use: set EDGE_IMPULSE_API_KEY, ALTOSTRAT_TOKEN and STATSIG_CONSOLE_API_KEY, keep a config")
-        out.text("like this one (usage-reports config example prints it), and run on the 2nd of every month:")
+        out.text("Real use: set EDGE_IMPULSE_API_KEY, ALTOSTRAT_TOKEN and STATSIG_CONSOLE_API_KEY, write a config")
+        out.text(
+            "once (`usage-reports config example > usage.toml` gives one to edit), and on the 2nd of every month run:"
+        )
         out.text("  usage-reports fetch-all usage.toml --out-dir usage/{period}")
     return code
