@@ -157,3 +157,17 @@ def test_a_bad_default_period_is_reported_once_not_again_for_every_entry_relying
     assert len(info.value.problems) == 2
     assert info.value.problems[0].startswith("--period: '2026-01..2026-02' is not a period")
     assert info.value.problems[1].startswith("c.toml: statsig[2] (b).period: '2026-13' is not a month")
+
+
+def test_every_bad_value_of_one_entry_is_reported_in_the_same_run() -> None:
+    text = (
+        '[defaults]\nperiod = "2026-10"\n[[edge_impulse]]\norganization_id = 1\n'
+        'inner_organization_id = [2, "x", -1]\nmax_wait = -5\npoll_interval = 0\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        parse_config_text(text, "c.toml")
+    problems = info.value.problems
+    for key in ("max_wait", "poll_interval"):
+        assert any(p.startswith(f"c.toml: edge_impulse[1].{key}: expected a positive number") for p in problems), key
+    assert sum("inner_organization_id: expected a positive integer" in p for p in problems) == 2  # "x" and -1
+    assert len(problems) == 4

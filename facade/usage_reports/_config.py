@@ -223,8 +223,9 @@ def _entries(
     def check(action: Any) -> Any:
         try:
             return action()
-        except InvalidRequest as exc:
-            problems.append(str(exc) if str(exc).startswith(source) else f"{where}: {exc}")
+        except InvalidRequest as exc:  # a provider reports every problem of an entry, one per line
+            for line in str(exc).splitlines():
+                problems.append(line if line.startswith(source) else f"{where}: {line}")
             return None
 
     name = fields.get("name")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from ..._cliargs import add_examples, int_at_least, seconds
 from ..._contract import Adapter, Command, ConfigKey, Expansion, Flow, ReportRequest, VendorProvider
@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
     from ..._client import UsageReports
     from ...testing import SimulatedVendor
+
+
+T = TypeVar("T")
 
 
 def _adapter() -> Adapter[EdgeImpulseUsageReport, EdgeImpulse]:
@@ -228,41 +231,59 @@ class EdgeImpulseProvider(VendorProvider[EdgeImpulseUsageReport, EdgeImpulse]):
     def request_from_config(
         self, fields: Mapping[str, object], where: str, period: Period | None
     ) -> list[ReportRequest | Expansion]:
-        organization = _config_int(fields["organization_id"], "organization_id", where)
-        report_id = fields.get("report_id")
-        if report_id is not None:
-            report_id = _config_int(report_id, "report_id", where)
+        problems: list[str] = []
+
+        def checked(action: Callable[[], T], default: T) -> T:
+            try:
+                return action()
+            except InvalidRequest as exc:
+                problems.append(str(exc))
+                return default
+
+        organization = checked(lambda: _config_int(fields["organization_id"], "organization_id", where), 1)
+        raw_report_id = fields.get("report_id")
+        report_id = None
+        if raw_report_id is not None:
+            report_id = checked(lambda: _config_int(raw_report_id, "report_id", where), 1)
             if "period" in fields:
-                raise InvalidRequest(f"{where}.report_id: give report_id or period, not both")
+                problems.append(f"{where}.report_id: give report_id or period, not both")
             period = None
         elif period is None:
-            raise InvalidRequest(
+            problems.append(
                 f"{where}.period: missing; give the entry a period or a report_id, or set [defaults] period"
             )
-        max_wait = _config_seconds(fields, "max_wait", where, DEFAULT_MAX_WAIT)
-        poll_interval = _config_seconds(fields, "poll_interval", where, DEFAULT_POLL_INTERVAL)
+        max_wait = checked(lambda: _config_seconds(fields, "max_wait", where, DEFAULT_MAX_WAIT), DEFAULT_MAX_WAIT)
+        poll_interval = checked(
+            lambda: _config_seconds(fields, "poll_interval", where, DEFAULT_POLL_INTERVAL), DEFAULT_POLL_INTERVAL
+        )
         inner = fields["inner_organization_id"]
+        tenants: list[int] = []
         if inner == "all":
             if report_id is not None:
-                raise InvalidRequest(f'{where}.report_id: a report id belongs to one tenant, not to "all"')
+                problems.append(f'{where}.report_id: a report id belongs to one tenant, not to "all"')
+        elif isinstance(inner, list):
+            if not inner:
+                problems.append(f"{where}.inner_organization_id: the list is empty")
+            for value in inner:
+                try:
+                    tenants.append(_config_int(value, "inner_organization_id", where))
+                except InvalidRequest as exc:
+                    problems.append(str(exc))
+            if len(set(tenants)) != len(tenants):
+                problems.append(f"{where}.inner_organization_id: the list names a tenant twice")
+        elif isinstance(inner, str):
+            problems.append(f'{where}.inner_organization_id: expected an id, a list of ids or "all", got {inner!r}')
+        else:
+            tenants = [checked(lambda: _config_int(inner, "inner_organization_id", where), 1)]
+        if report_id is not None and len(tenants) > 1:
+            problems.append(f"{where}.report_id: a report id belongs to one tenant, not to a list")
+        if problems:
+            raise InvalidRequest("\n".join(problems))  # every problem of the entry, one per line
+        if inner == "all":
             template = EdgeImpulseUsageReport(
                 organization, 1, period=period, max_wait=max_wait, poll_interval=poll_interval
             )
             return [_tenants(organization, template)]
-        if isinstance(inner, list):
-            if not inner:
-                raise InvalidRequest(f"{where}.inner_organization_id: the list is empty")
-            tenants = [_config_int(value, "inner_organization_id", where) for value in inner]
-            if len(set(tenants)) != len(tenants):
-                raise InvalidRequest(f"{where}.inner_organization_id: the list names a tenant twice")
-        else:
-            if isinstance(inner, str):
-                raise InvalidRequest(
-                    f'{where}.inner_organization_id: expected an id, a list of ids or "all", got {inner!r}'
-                )
-            tenants = [_config_int(inner, "inner_organization_id", where)]
-        if report_id is not None and len(tenants) > 1:
-            raise InvalidRequest(f"{where}.report_id: a report id belongs to one tenant, not to a list")
         return [
             EdgeImpulseUsageReport(
                 organization, tenant, report_id, period=period, max_wait=max_wait, poll_interval=poll_interval
