@@ -53,7 +53,7 @@ def test_the_report_listing_shows_period_and_status(run: Run, simulators: Vendor
             "exactly one of --period (e.g. --period last-month) and --report-id",
         ),
         ((), "exactly one of --period"),
-        (("--period", "2026-13"), "--period/--timezone: '2026-13' is not a month"),
+        (("--period", "2026-13"), "--period: '2026-13' is not a month"),
         (("--period", "2026-10", "--timezone", "Mars/Olympus"), "unknown time zone 'Mars/Olympus'"),
     ],
 )

@@ -36,7 +36,7 @@ from ._exceptions import InvalidRequest, MissingCredentials, UsageReportsError
 from ._logging import JsonLogFormatter, TextLogFormatter, json_line
 from ._models import UsageReport
 from ._output import LOG_FORMATS, PROG, Output, UsageError, error_message, print_rows
-from ._periods import PERIOD_HELP, Period
+from ._periods import PERIOD_HELP, Period, zone
 from ._progress import human_size
 from ._providers import providers
 from ._signals import exit_status, stopping_on_signals
@@ -414,9 +414,13 @@ def _single_handler(provider: Provider) -> Callable[[argparse.Namespace, Output]
         period = None
         if getattr(args, "period", None) is not None:
             try:
+                zone(args.timezone)
+            except InvalidRequest as exc:
+                raise UsageError(f"--timezone: {exc}") from None
+            try:
                 period = Period.parse(args.period, as_of=args.as_of, tz=args.timezone)
             except InvalidRequest as exc:
-                raise UsageError(f"--period/--timezone: {exc}") from None
+                raise UsageError(f"--period: {exc}") from None
         return _single(provider.request_from_arguments(args, period), args, out)
 
     return handle
