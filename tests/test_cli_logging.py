@@ -113,7 +113,10 @@ def test_without_verbose_json_stderr_holds_only_the_error_objects(
 ) -> None:
     stderr = _two_failing_projects(run, tmp_path, simulators, "--log-format", "json")
 
-    assert [json.loads(line)["level"] for line in stderr.splitlines()] == ["error", "error"]
+    errors = [json.loads(line) for line in stderr.splitlines()]
+    assert [error["level"] for error in errors] == ["error", "error"]
+    assert sorted(error["label"] for error in errors) == ["statsig[1] (project-a)", "statsig[2] (project-b)"]
+    assert {error["provider"] for error in errors} == {"statsig"}
 
 
 def test_a_usage_error_is_a_json_object_with_json_log_format(run: Run) -> None:

@@ -408,7 +408,11 @@ def run_batch(
     code = summary["exit_code"]
     for record in records:
         if not record["ok"]:
-            out.error(f"{record_label(record)}: {record['error']['message']}")
+            out.error(
+                f"{record_label(record)}: {record['error']['message']}",
+                label=record_label(record),
+                provider=str(record["provider"]),
+            )
     manifest = location(folder, MANIFEST_NAME)
     out.result(
         {

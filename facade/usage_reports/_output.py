@@ -89,20 +89,24 @@ class Output:
         if self.json:
             print(json.dumps(document, ensure_ascii=False), file=self.stdout)
 
-    def error(self, message: str) -> None:
-        """Each line of ``message`` as an error line on stderr (a JSON object with --log-format json)."""
+    def error(self, message: str, **fields: str) -> None:
+        """Each line of ``message`` as an error line on stderr (a JSON object with --log-format json).
+
+        ``fields`` (e.g. the entry's ``label`` and ``provider``) become fields of the JSON object.
+        """
         for line in message.splitlines() or [""]:
-            self._stderr_line("error", self.redact(self.speak(line)))
+            self._stderr_line("error", self.redact(self.speak(line)), fields)
 
     def note(self, message: str) -> None:
         """A line of information on stderr (unless --quiet): stdout is taken, by the report itself."""
         if not self.quiet:
             self._stderr_line("info", self.redact(message))
 
-    def _stderr_line(self, level: str, text: str) -> None:
+    def _stderr_line(self, level: str, text: str, fields: dict[str, str] | None = None) -> None:
         if self.log_format == "json":
             stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-            line = json_line({"time": stamp, "level": level, "event": level, "message": text}, str)
+            extra = {key: self.redact(value) for key, value in (fields or {}).items()}
+            line = json_line({"time": stamp, "level": level, "event": level, **extra, "message": text}, str)
             print(line, file=self.stderr)
         else:
             print(f"{PROG}: {level}: {text}" if level == "error" else f"{PROG}: {text}", file=self.stderr)
