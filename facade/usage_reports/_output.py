@@ -138,7 +138,7 @@ class UsageError(Exception):
 
 
 def record_label(record: Mapping[str, Any]) -> str:
-    """The entry as the config, the logs and the manifest name it (``statsig[2] (project-b)``)."""
+    """The entry as the config, the logs and the manifest name it (``<provider>[2] (project-b)``)."""
     label = record.get("label")
     if isinstance(label, str) and label:
         return label
