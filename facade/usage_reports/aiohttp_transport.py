@@ -13,9 +13,9 @@ redirects itself and reads responses through httpx's API.
 
 What this transport guarantees, like httpx's own:
 
-- only the request's own headers are sent (aiohttp adds no Accept-Encoding or
-  User-Agent of its own), and the URL goes out byte for byte as given (a
-  signed storage URL is not re-quoted);
+- only the request's own headers are sent (aiohttp adds no Accept,
+  Accept-Encoding or User-Agent of its own), and the URL goes out byte for
+  byte as given (a signed storage URL is not re-quoted);
 - no cookie jar: a cookie a server sets is never sent back;
 - no ``.netrc`` credentials; proxies only from ``HTTP_PROXY``/``HTTPS_PROXY``/
   ``ALL_PROXY``/``NO_PROXY`` when ``trust_env`` (the default, as in httpx), and
@@ -39,7 +39,7 @@ import functools
 import os
 import ssl
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 
 import aiohttp
 import httpx
@@ -89,6 +89,17 @@ def _bypassed(host: str, no_proxy: str) -> bool:
         if name == "*" or (name and (host == name or host.endswith("." + name))):
             return True
     return False
+
+
+class _OwnHeadersOnly(aiohttp.ClientRequest):
+    """A request that carries its own headers only: aiohttp adds no Accept, Accept-Encoding or User-Agent.
+
+    (Done here rather than with the session's ``skip_auto_headers``, which makes aiohttp build and merge
+    a header set on every request.) The Host comes from the URL, as before.
+    """
+
+    def update_auto_headers(self, skip_auto_headers: Iterable[str] | None) -> None:
+        """Add none, as httpx's own transport adds none."""
 
 
 class _Body(httpx.AsyncByteStream):
@@ -150,7 +161,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             cookie_jar=aiohttp.DummyCookieJar(),
             trust_env=False,  # would also read ~/.netrc; proxies come from self._proxies
             auto_decompress=False,  # httpx decodes, and counts the bytes on the wire
-            skip_auto_headers=("Accept-Encoding", "User-Agent"),
+            request_class=_OwnHeadersOnly,
             timeout=aiohttp.ClientTimeout(total=None),
         )
 
