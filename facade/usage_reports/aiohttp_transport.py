@@ -34,12 +34,11 @@ loop that uses it, and close it there (``async with`` does).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import os
 import ssl
 import urllib.request
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 
 import aiohttp
 import httpx
@@ -50,28 +49,30 @@ __all__ = ["AiohttpTransport"]
 _HTTP11 = {"http_version": b"HTTP/1.1"}
 
 
-@contextlib.contextmanager
-def _httpx_errors(*, connecting: bool) -> Iterator[None]:
-    """Re-raise aiohttp's and asyncio's errors as the httpx exceptions callers already handle."""
-    try:
-        yield
-    except httpx.HTTPError:
-        raise
-    except aiohttp.ConnectionTimeoutError as exc:  # no connection within connect (or pool) time
-        raise httpx.ConnectTimeout(str(exc) or "timed out while connecting") from exc
-    except aiohttp.SocketTimeoutError as exc:
-        raise httpx.ReadTimeout(str(exc) or "timed out while reading") from exc
-    except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
+#: What aiohttp and asyncio raise while sending or reading (TimeoutError is an OSError).
+_FOREIGN = (aiohttp.ClientError, OSError)
+
+
+def _httpx_error(exc: BaseException, *, connecting: bool) -> httpx.HTTPError | None:
+    """The httpx exception callers already handle for one of aiohttp's or asyncio's (None: not one of them)."""
+    if isinstance(exc, httpx.HTTPError):
+        return None
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):  # no connection within connect (or pool) time
+        return httpx.ConnectTimeout(str(exc) or "timed out while connecting")
+    if isinstance(exc, aiohttp.SocketTimeoutError):
+        return httpx.ReadTimeout(str(exc) or "timed out while reading")
+    if isinstance(exc, aiohttp.ServerTimeoutError | TimeoutError):
         timeout: type[httpx.TimeoutException] = httpx.PoolTimeout if connecting else httpx.ReadTimeout
-        raise timeout(str(exc) or "timed out") from exc
-    except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError) as exc:
-        raise httpx.RemoteProtocolError(str(exc) or type(exc).__name__) from exc
-    except aiohttp.ClientConnectorError as exc:  # the connection could not be made
-        raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
-    except (aiohttp.ClientConnectionError, OSError) as exc:  # it was made, and broke (a reset, say)
-        raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
-    except aiohttp.InvalidURL as exc:
-        raise httpx.UnsupportedProtocol(str(exc)) from exc
+        return timeout(str(exc) or "timed out")
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | aiohttp.ClientResponseError):
+        return httpx.RemoteProtocolError(str(exc) or type(exc).__name__)
+    if isinstance(exc, aiohttp.ClientConnectorError):  # the connection could not be made
+        return httpx.ConnectError(str(exc) or type(exc).__name__)
+    if isinstance(exc, aiohttp.ClientConnectionError | OSError):  # it was made, and broke (a reset, say)
+        return httpx.ReadError(str(exc) or type(exc).__name__)
+    if isinstance(exc, aiohttp.InvalidURL):
+        return httpx.UnsupportedProtocol(str(exc))
+    return None
 
 
 @functools.lru_cache(maxsize=4)
@@ -103,15 +104,25 @@ class _OwnHeadersOnly(aiohttp.ClientRequest):
 
 
 class _Body(httpx.AsyncByteStream):
-    """The response body as it arrives, in the chunks it arrives in."""
+    """The response body as it arrives, in the chunks it arrives in (its own iterator: no generator per body)."""
 
     def __init__(self, response: aiohttp.ClientResponse) -> None:
         self._response = response
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _httpx_errors(connecting=False):
-            async for chunk in self._response.content.iter_any():
-                yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            chunk = await self._response.content.readany()
+        except _FOREIGN as exc:
+            error = _httpx_error(exc, connecting=False)
+            if error is None:
+                raise
+            raise error from exc
+        if not chunk:
+            raise StopAsyncIteration
+        return chunk
 
     async def aclose(self) -> None:
         # A body read to its end hands the connection back to the pool; one cut off closes it.
@@ -190,7 +201,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._session is None:
             self._session = self._open_session()
         body = await request.aread()
-        with _httpx_errors(connecting=True):
+        try:
             response = await self._session.request(
                 request.method,
                 yarl.URL(str(request.url), encoded=True),
@@ -200,6 +211,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 timeout=self._timeout(request),
                 proxy=self._proxy(request.url),
             )
+        except _FOREIGN as exc:
+            error = _httpx_error(exc, connecting=True)
+            if error is None:
+                raise
+            raise error from exc
         extensions: dict[str, object] = dict(_HTTP11)
         if response.reason:
             extensions["reason_phrase"] = response.reason.encode("latin-1", errors="replace")
