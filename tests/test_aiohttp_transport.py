@@ -81,6 +81,23 @@ def test_both_hops_carry_exactly_the_headers_httpx_sends(simulators: VendorSimul
     assert "x-api-key" not in dict(reference[1])
 
 
+def test_a_request_without_accept_or_user_agent_goes_out_with_its_own_headers_only(
+    simulators: VendorSimulators,
+) -> None:
+    """aiohttp adds Accept, Accept-Encoding and User-Agent to a request without them; httpx adds none."""
+
+    async def send(transport: httpx.AsyncBaseTransport | None) -> list[tuple[str, str]]:
+        simulators.reset()
+        async with httpx.AsyncClient(transport=transport) as client:
+            request = httpx.Request("GET", simulators.statsig_url + "/console/v1/anything", headers={"X-Own": "1"})
+            await (await client.send(request)).aread()
+        return sorted((name.lower(), value) for name, value in simulators.requests[0].headers)
+
+    reference = asyncio.run(send(None))
+    assert [name for name, _ in reference] == ["host", "x-own"]
+    assert asyncio.run(send(AiohttpTransport())) == reference
+
+
 def test_a_signed_url_goes_out_byte_for_byte(simulators: VendorSimulators) -> None:
     location = "/files/a%2fb.csv?X-Sig=x%2b%7E~&e=%20"  # what a re-quoting client would rewrite
     simulators.queue(

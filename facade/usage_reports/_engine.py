@@ -295,7 +295,10 @@ def _api_attempt(job: Job, step: ApiRequest, expires: float, attempt: int) -> Ge
         if slot is not None and limiter is not None:
             limiter.settle(slot)
         status = response.status_code
-        _log(logging.DEBUG, job, step.operation, attempt=attempt, status=status, duration=time.monotonic() - started)
+        if logger.isEnabledFor(logging.DEBUG):  # the fields are built only for a record that is kept
+            _log(
+                logging.DEBUG, job, step.operation, attempt=attempt, status=status, duration=time.monotonic() - started
+            )
         if 200 <= status <= 299:
             return (yield from _read_small(job, response, "api", expires))
         failure = yield from _status_failure(job, response, "api", expires, operation=step.operation)
@@ -507,9 +510,16 @@ def _hops(job: Job, attempt: int, slot: Slot | None, expires: float) -> Transfer
         if slot is not None and job.limiter is not None:
             job.limiter.settle(slot)  # the vendor has seen the request by now
         status = response.status_code
-        _log(
-            logging.DEBUG, job, "response", attempt=attempt, hop=hop, status=status, duration=time.monotonic() - started
-        )
+        if logger.isEnabledFor(logging.DEBUG):  # the fields are built only for a record that is kept
+            _log(
+                logging.DEBUG,
+                job,
+                "response",
+                attempt=attempt,
+                hop=hop,
+                status=status,
+                duration=time.monotonic() - started,
+            )
 
         if status in (301, 302, 303, 307, 308) and (call.redirects_to_file or not from_api):
             if not from_api:
@@ -654,7 +664,7 @@ def _receive(
 ) -> Generator[Operation, Any, UsageReport]:
     provider, sink = job.call.provider, job.sink
     declared = response.headers.get("content-length")
-    identity = response.headers.get("content-encoding", "").strip().lower() in ("", "identity")
+    identity = _identity(response)
     too_large = sink.capacity is not None and identity and declared is not None and declared.isdigit()
     if too_large and sink.capacity is not None and int(declared or 0) > sink.capacity:
         raise _AttemptFailed(
@@ -667,7 +677,7 @@ def _receive(
         )
     sink.expect(int(declared) if identity and declared is not None and declared.isdigit() else None)  # progress
     yield from _io(job, Receive(response, sink, expires), step="receive", hop=hop, expires=expires, response=response)
-    received = _bytes_on_the_wire(response, sink)
+    received = _bytes_on_the_wire(response, sink, identity=identity)
     if declared is not None and declared.isdigit() and received is not None and received != int(declared):
         raise _AttemptFailed(
             _unexpected(job, response, f"truncated body: received {received} of {declared} bytes"), retryable=True
@@ -685,16 +695,17 @@ def _receive(
         )
     if sink.needs_commit:
         yield from _io(job, Commit(sink), step="commit", hop=hop, expires=expires, response=response)
-    _log(
-        logging.INFO,
-        job,
-        "done",
-        attempt=attempt,
-        hop=hop,
-        status=200,
-        size=sink.size,
-        duration=time.monotonic() - started,
-    )
+    if logger.isEnabledFor(logging.INFO):  # the fields are built only for a record that is kept
+        _log(
+            logging.INFO,
+            job,
+            "done",
+            attempt=attempt,
+            hop=hop,
+            status=200,
+            size=sink.size,
+            duration=time.monotonic() - started,
+        )
     request = job.call.request
     return UsageReport(
         provider=provider,
@@ -710,10 +721,14 @@ def _receive(
     )
 
 
-def _bytes_on_the_wire(response: httpx.Response, sink: Sink) -> int | None:
+def _identity(response: httpx.Response) -> bool:
+    """Whether the body is sent as it is (no Content-Encoding to decode)."""
+    return response.headers.get("content-encoding", "").strip().lower() in ("", "identity")
+
+
+def _bytes_on_the_wire(response: httpx.Response, sink: Sink, *, identity: bool) -> int | None:
     """The body's size as Content-Length counts it (None when it cannot be known)."""
-    encoding = response.headers.get("content-encoding", "").strip().lower()
-    if encoding in ("", "identity"):
+    if identity:
         return sink.size  # nothing decoded: what the sink got is what was sent
     return response.num_bytes_downloaded or None  # 0 when a transport handed over a pre-read body
 

@@ -13,9 +13,9 @@ redirects itself and reads responses through httpx's API.
 
 What this transport guarantees, like httpx's own:
 
-- only the request's own headers are sent (aiohttp adds no Accept-Encoding or
-  User-Agent of its own), and the URL goes out byte for byte as given (a
-  signed storage URL is not re-quoted);
+- only the request's own headers are sent (aiohttp adds no Accept,
+  Accept-Encoding or User-Agent of its own), and the URL goes out byte for
+  byte as given (a signed storage URL is not re-quoted);
 - no cookie jar: a cookie a server sets is never sent back;
 - no ``.netrc`` credentials; proxies only from ``HTTP_PROXY``/``HTTPS_PROXY``/
   ``ALL_PROXY``/``NO_PROXY`` when ``trust_env`` (the default, as in httpx), and
@@ -34,12 +34,11 @@ loop that uses it, and close it there (``async with`` does).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import os
 import ssl
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable
 
 import aiohttp
 import httpx
@@ -50,28 +49,30 @@ __all__ = ["AiohttpTransport"]
 _HTTP11 = {"http_version": b"HTTP/1.1"}
 
 
-@contextlib.contextmanager
-def _httpx_errors(*, connecting: bool) -> Iterator[None]:
-    """Re-raise aiohttp's and asyncio's errors as the httpx exceptions callers already handle."""
-    try:
-        yield
-    except httpx.HTTPError:
-        raise
-    except aiohttp.ConnectionTimeoutError as exc:  # no connection within connect (or pool) time
-        raise httpx.ConnectTimeout(str(exc) or "timed out while connecting") from exc
-    except aiohttp.SocketTimeoutError as exc:
-        raise httpx.ReadTimeout(str(exc) or "timed out while reading") from exc
-    except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
+#: What aiohttp and asyncio raise while sending or reading (TimeoutError is an OSError).
+_FOREIGN = (aiohttp.ClientError, OSError)
+
+
+def _httpx_error(exc: BaseException, *, connecting: bool) -> httpx.HTTPError | None:
+    """The httpx exception callers already handle for one of aiohttp's or asyncio's (None: not one of them)."""
+    if isinstance(exc, httpx.HTTPError):
+        return None
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):  # no connection within connect (or pool) time
+        return httpx.ConnectTimeout(str(exc) or "timed out while connecting")
+    if isinstance(exc, aiohttp.SocketTimeoutError):
+        return httpx.ReadTimeout(str(exc) or "timed out while reading")
+    if isinstance(exc, aiohttp.ServerTimeoutError | TimeoutError):
         timeout: type[httpx.TimeoutException] = httpx.PoolTimeout if connecting else httpx.ReadTimeout
-        raise timeout(str(exc) or "timed out") from exc
-    except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError) as exc:
-        raise httpx.RemoteProtocolError(str(exc) or type(exc).__name__) from exc
-    except aiohttp.ClientConnectorError as exc:  # the connection could not be made
-        raise httpx.ConnectError(str(exc) or type(exc).__name__) from exc
-    except (aiohttp.ClientConnectionError, OSError) as exc:  # it was made, and broke (a reset, say)
-        raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
-    except aiohttp.InvalidURL as exc:
-        raise httpx.UnsupportedProtocol(str(exc)) from exc
+        return timeout(str(exc) or "timed out")
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | aiohttp.ClientResponseError):
+        return httpx.RemoteProtocolError(str(exc) or type(exc).__name__)
+    if isinstance(exc, aiohttp.ClientConnectorError):  # the connection could not be made
+        return httpx.ConnectError(str(exc) or type(exc).__name__)
+    if isinstance(exc, aiohttp.ClientConnectionError | OSError):  # it was made, and broke (a reset, say)
+        return httpx.ReadError(str(exc) or type(exc).__name__)
+    if isinstance(exc, aiohttp.InvalidURL):
+        return httpx.UnsupportedProtocol(str(exc))
+    return None
 
 
 @functools.lru_cache(maxsize=4)
@@ -91,16 +92,37 @@ def _bypassed(host: str, no_proxy: str) -> bool:
     return False
 
 
+class _OwnHeadersOnly(aiohttp.ClientRequest):
+    """A request that carries its own headers only: aiohttp adds no Accept, Accept-Encoding or User-Agent.
+
+    (Done here rather than with the session's ``skip_auto_headers``, which makes aiohttp build and merge
+    a header set on every request.) The Host comes from the URL, as before.
+    """
+
+    def update_auto_headers(self, skip_auto_headers: Iterable[str] | None) -> None:
+        """Add none, as httpx's own transport adds none."""
+
+
 class _Body(httpx.AsyncByteStream):
-    """The response body as it arrives, in the chunks it arrives in."""
+    """The response body as it arrives, in the chunks it arrives in (its own iterator: no generator per body)."""
 
     def __init__(self, response: aiohttp.ClientResponse) -> None:
         self._response = response
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _httpx_errors(connecting=False):
-            async for chunk in self._response.content.iter_any():
-                yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            chunk = await self._response.content.readany()
+        except _FOREIGN as exc:
+            error = _httpx_error(exc, connecting=False)
+            if error is None:
+                raise
+            raise error from exc
+        if not chunk:
+            raise StopAsyncIteration
+        return chunk
 
     async def aclose(self) -> None:
         # A body read to its end hands the connection back to the pool; one cut off closes it.
@@ -150,7 +172,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             cookie_jar=aiohttp.DummyCookieJar(),
             trust_env=False,  # would also read ~/.netrc; proxies come from self._proxies
             auto_decompress=False,  # httpx decodes, and counts the bytes on the wire
-            skip_auto_headers=("Accept-Encoding", "User-Agent"),
+            request_class=_OwnHeadersOnly,
             timeout=aiohttp.ClientTimeout(total=None),
         )
 
@@ -179,7 +201,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._session is None:
             self._session = self._open_session()
         body = await request.aread()
-        with _httpx_errors(connecting=True):
+        try:
             response = await self._session.request(
                 request.method,
                 yarl.URL(str(request.url), encoded=True),
@@ -189,6 +211,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 timeout=self._timeout(request),
                 proxy=self._proxy(request.url),
             )
+        except _FOREIGN as exc:
+            error = _httpx_error(exc, connecting=True)
+            if error is None:
+                raise
+            raise error from exc
         extensions: dict[str, object] = dict(_HTTP11)
         if response.reason:
             extensions["reason_phrase"] = response.reason.encode("latin-1", errors="replace")
