@@ -172,12 +172,13 @@ def test_sequential_fetches_through_the_302_keep_one_connection_per_host(servers
     assert (servers.api.accepted, servers.storage.accepted) == (1, 1)
 
 
+@pytest.mark.parametrize("slots", [8, 16])  # 16 slots on two hosts: past httpx's default of 20 idle connections kept
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
 @pytest.mark.parametrize("servers", ["empty", "small", "chunked"], indirect=True)
 def test_async_batch_opens_at_most_one_connection_per_host_per_concurrent_slot(
-    servers: Servers, transport: str
+    servers: Servers, transport: str, slots: int
 ) -> None:
-    slots, count = 8, 40
+    count = slots * 5
     contents = asyncio.run(_fan_out(servers, transport, _reports(count), slots))
     assert contents == [REPORT] * count
     assert (servers.api.requests, servers.storage.requests) == (count, count)

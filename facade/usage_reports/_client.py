@@ -299,9 +299,11 @@ class UsageReports(_BaseUsageReports):
     ) -> None:
         self._setup(settings, provider_settings, timeout, max_retries, environ, deadline, max_fetch_size)
         self._owns_client = _owns_client(http_client, transport)
-        from ._drivers import OwnedClient
+        from ._drivers import OWNED_LIMITS, OwnedClient
 
-        self._http = http_client or OwnedClient(transport=transport, timeout=self.timeout, follow_redirects=False)
+        self._http = http_client or OwnedClient(
+            transport=transport, timeout=self.timeout, follow_redirects=False, limits=OWNED_LIMITS
+        )
 
     def fetch(
         self,
@@ -392,9 +394,11 @@ class AsyncUsageReports(_BaseUsageReports):
     ) -> None:
         self._setup(settings, provider_settings, timeout, max_retries, environ, deadline, max_fetch_size)
         self._owns_client = _owns_client(http_client, transport)
-        from ._drivers import OwnedAsyncClient
+        from ._drivers import OWNED_LIMITS, OwnedAsyncClient
 
-        self._http = http_client or OwnedAsyncClient(transport=transport, timeout=self.timeout, follow_redirects=False)
+        self._http = http_client or OwnedAsyncClient(
+            transport=transport, timeout=self.timeout, follow_redirects=False, limits=OWNED_LIMITS
+        )
 
     async def fetch(
         self,
