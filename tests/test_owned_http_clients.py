@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import httpx
 import pytest
 from facade_runner import sandbox_settings
 from usage_reports import AsyncUsageReports, EdgeImpulseUsageReport, UsageReports
+from usage_reports._urls import origin
 from usage_reports.testing import Reply, VendorSimulators
 
 SET_COOKIE = (("Content-Type", "text/csv"), ("Set-Cookie", "session=s3cr3t; Path=/"))
@@ -31,3 +34,53 @@ def test_the_library_s_own_client_keeps_no_cookie_a_server_sets(simulators: Vend
     assert contents == [b"a,b\n", b"c,d\n"]
     assert kept == 0
     assert all(r.header("cookie") is None for r in simulators.requests)
+
+
+def _given_transport_fetch(kind: str, settings: dict[str, object], report: EdgeImpulseUsageReport) -> bytes | None:
+    if kind == "sync":
+        with UsageReports(**settings, transport=httpx.HTTPTransport()) as client:
+            return client.fetch(report).content
+
+    async def go() -> bytes | None:
+        async with AsyncUsageReports(**settings, transport=httpx.AsyncHTTPTransport()) as client:
+            return (await client.fetch(report)).content
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_client_given_a_transport_still_logs_httpx_s_line_per_request_with_the_path_hidden(
+    simulators: VendorSimulators, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    simulators.queue("storage", Reply(headers=SET_COOKIE[:1], body=b"a,b\n"))
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        content = _given_transport_fetch(kind, sandbox_settings(simulators), EdgeImpulseUsageReport(1, 2, 3))
+    assert content == b"a,b\n"
+    lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    api, storage = (origin(httpx.URL(url)) for url in (simulators.edge_impulse_url, simulators.storage_url))
+    assert lines == [
+        f'HTTP Request: GET {api}/[path hidden] "HTTP/1.1 302 Found"',
+        f'HTTP Request: GET {storage}/[path hidden] "HTTP/1.1 200 OK"',
+    ]
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_closed_client_given_a_transport_refuses_to_send_as_httpx_does(
+    simulators: VendorSimulators, kind: str
+) -> None:
+    report = EdgeImpulseUsageReport(1, 2, 3)
+    if kind == "sync":
+        client = UsageReports(**sandbox_settings(simulators), transport=httpx.HTTPTransport())
+        client.close()
+        with pytest.raises(RuntimeError, match="the client has been closed"):
+            client.fetch(report)
+    else:
+
+        async def go() -> None:
+            closed = AsyncUsageReports(**sandbox_settings(simulators), transport=httpx.AsyncHTTPTransport())
+            await closed.aclose()
+            await closed.fetch(report)
+
+        with pytest.raises(RuntimeError, match="the client has been closed"):
+            asyncio.run(go())
+    assert simulators.requests == []
