@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import httpx
 import pytest
@@ -36,7 +37,7 @@ def test_the_library_s_own_client_keeps_no_cookie_a_server_sets(simulators: Vend
     assert all(r.header("cookie") is None for r in simulators.requests)
 
 
-def _given_transport_fetch(kind: str, settings: dict[str, object], report: EdgeImpulseUsageReport) -> bytes | None:
+def _given_transport_fetch(kind: str, settings: dict[str, Any], report: EdgeImpulseUsageReport) -> bytes | None:
     if kind == "sync":
         with UsageReports(**settings, transport=httpx.HTTPTransport()) as client:
             return client.fetch(report).content
