@@ -7,8 +7,9 @@ translation of every exception an operation raises.
 
 Bodies are read raw and decoded here with bounded memory (``_decode``); no
 network operation outlasts the call's deadline (``Send.expires``): the async
-driver wraps each in ``asyncio.timeout``, the sync one bounds every socket
-read and write through ``_deadline`` and looks at the clock between chunks.
+driver runs a call's operations under one ``asyncio.timeout`` set to it, the
+sync one bounds every socket read and write through ``_deadline`` and looks at
+the clock between chunks.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import logging
 import time
 from collections.abc import Generator, Iterable
 from http.cookiejar import Cookie, CookieJar
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
@@ -28,6 +29,9 @@ from ._engine import Commit, Operation, ReadSmall, Receive, Send, Sleep
 from ._logging import guarded
 from ._redact import Redactor
 from ._sinks import Sink
+
+if TYPE_CHECKING:
+    import asyncio
 
 T = TypeVar("T")
 #: What a driver runs: a transfer (ending in a UsageReport) or a provider flow (ending in its value).
@@ -109,19 +113,56 @@ def run_sync(transfer: Steps[T], client: httpx.Client, redact: Redactor) -> T:
 
 
 async def run_async(transfer: Steps[T], client: httpx.AsyncClient, redact: Redactor) -> T:
+    import asyncio  # already loaded by whoever awaits this; sync users never pay for it
+
     run = _Run(transfer)
     try:
         with guarded(redact):
-            while (operation := run.next()) is not None:
+            operation = run.next()
+            while operation is not None:
                 try:
-                    run.result = await _do_async(operation, client, run.responses)
-                except Exception as exc:  # handed to the engine, which decides
-                    run.error = exc
+                    async with asyncio.timeout(None) as deadline:
+                        await _drive_async(run, operation, client, deadline)
+                    operation = None  # the engine has returned
+                except TimeoutError:  # the call's deadline passed during an operation: the engine hears it there
+                    run.error = TimeoutError()
+                    operation = run.next()
             return run.finished()
     finally:
         transfer.close()
         for response in run.responses:
             await response.aclose()
+
+
+async def _drive_async(
+    run: _Run[T], operation: Operation | None, client: httpx.AsyncClient, deadline: asyncio.Timeout
+) -> None:
+    """Carry out operations until the engine is done, all within the call's deadline (one timer, not one each).
+
+    Every operation that does network I/O carries the call's deadline (``expires``, the same for a whole
+    call); a sleep is only yielded when it ends before it; a commit is not bounded (a rename under way is
+    finished, see ``_commit_async``). Returns once the engine has returned; a deadline passing cancels
+    the operation under way, and ``run_async`` throws TimeoutError into the engine at it.
+    """
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    bound = None  # the deadline (time.monotonic()) the timer is set to
+    while operation is not None:
+        expires = getattr(operation, "expires", None)
+        if expires is not None and expires != bound:
+            bound = expires
+            deadline.reschedule(loop.time() + (expires - time.monotonic()))
+        committing = isinstance(operation, Commit)
+        if committing:
+            deadline.reschedule(None)
+        try:
+            run.result = await _do_async(operation, client, run.responses)
+        except Exception as exc:  # handed to the engine, which decides
+            run.error = exc
+        if committing and bound is not None:
+            deadline.reschedule(loop.time() + (bound - time.monotonic()))
+        operation = run.next()
 
 
 def _do_sync(operation: Operation, client: httpx.Client, responses: list[httpx.Response]) -> Any:
@@ -191,21 +232,19 @@ def _read_small_sync(operation: ReadSmall) -> bytes:
 
 
 async def _do_async(operation: Operation, client: httpx.AsyncClient, responses: list[httpx.Response]) -> Any:
+    """One operation, inside the deadline ``_drive_async`` keeps."""
     import asyncio  # already loaded by whoever awaits this; sync users never pay for it
 
     if isinstance(operation, Send):
         while responses:  # the engine is done with earlier responses once it sends again
             await _release_async(responses.pop())
-        async with asyncio.timeout(operation.expires - time.monotonic()):
-            response = await _send_async(client, operation.request)
+        response = await _send_async(client, operation.request)
         responses.append(response)
         return response
     if isinstance(operation, Receive):
-        async with asyncio.timeout(operation.expires - time.monotonic()):
-            await _receive_async(operation)
+        await _receive_async(operation)
     elif isinstance(operation, ReadSmall):
-        async with asyncio.timeout(operation.expires - time.monotonic()):
-            return await _read_small_async(operation)
+        return await _read_small_async(operation)
     elif isinstance(operation, Sleep):
         await asyncio.sleep(operation.seconds)
     elif isinstance(operation, Commit):
