@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Generator, Iterable
 from http.cookiejar import Cookie, CookieJar
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -29,9 +29,6 @@ from ._engine import Commit, Operation, ReadSmall, Receive, Send, Sleep
 from ._logging import guarded
 from ._redact import Redactor
 from ._sinks import Sink
-
-if TYPE_CHECKING:
-    import asyncio
 
 T = TypeVar("T")
 #: What a driver runs: a transfer (ending in a UsageReport) or a provider flow (ending in its value).
@@ -113,18 +110,38 @@ def run_sync(transfer: Steps[T], client: httpx.Client, redact: Redactor) -> T:
 
 
 async def run_async(transfer: Steps[T], client: httpx.AsyncClient, redact: Redactor) -> T:
+    """Carry out the operations until the engine is done, all within the call's deadline (one timer, not one each).
+
+    Every operation that does network I/O carries the call's deadline (``expires``, the same for a whole
+    call); a sleep is only yielded when it ends before it; a commit is not bounded (a rename under way is
+    finished, see ``_commit_async``). A deadline passing cancels the operation under way, and the engine
+    hears TimeoutError at it.
+    """
     import asyncio  # already loaded by whoever awaits this; sync users never pay for it
 
     run = _Run(transfer)
+    loop = asyncio.get_running_loop()
     try:
         with guarded(redact):
             operation = run.next()
             while operation is not None:
+                bound = None  # the deadline (time.monotonic()) the timer is set to
                 try:
                     async with asyncio.timeout(None) as deadline:
-                        await _drive_async(run, operation, client, deadline)
-                    operation = None  # the engine has returned
-                except TimeoutError:  # the call's deadline passed during an operation: the engine hears it there
+                        while operation is not None:
+                            expires = getattr(operation, "expires", None)
+                            if expires is not None and expires != bound:
+                                bound = expires
+                                deadline.reschedule(loop.time() + (expires - time.monotonic()))
+                            if isinstance(operation, Commit):
+                                deadline.reschedule(None)
+                                bound = None
+                            try:
+                                run.result = await _do_async(operation, client, run.responses)
+                            except Exception as exc:  # handed to the engine, which decides
+                                run.error = exc
+                            operation = run.next()
+                except TimeoutError:  # the deadline passed during an operation: the engine hears it there
                     run.error = TimeoutError()
                     operation = run.next()
             return run.finished()
@@ -132,37 +149,6 @@ async def run_async(transfer: Steps[T], client: httpx.AsyncClient, redact: Redac
         transfer.close()
         for response in run.responses:
             await response.aclose()
-
-
-async def _drive_async(
-    run: _Run[T], operation: Operation | None, client: httpx.AsyncClient, deadline: asyncio.Timeout
-) -> None:
-    """Carry out operations until the engine is done, all within the call's deadline (one timer, not one each).
-
-    Every operation that does network I/O carries the call's deadline (``expires``, the same for a whole
-    call); a sleep is only yielded when it ends before it; a commit is not bounded (a rename under way is
-    finished, see ``_commit_async``). Returns once the engine has returned; a deadline passing cancels
-    the operation under way, and ``run_async`` throws TimeoutError into the engine at it.
-    """
-    import asyncio
-
-    loop = asyncio.get_running_loop()
-    bound = None  # the deadline (time.monotonic()) the timer is set to
-    while operation is not None:
-        expires = getattr(operation, "expires", None)
-        if expires is not None and expires != bound:
-            bound = expires
-            deadline.reschedule(loop.time() + (expires - time.monotonic()))
-        committing = isinstance(operation, Commit)
-        if committing:
-            deadline.reschedule(None)
-        try:
-            run.result = await _do_async(operation, client, run.responses)
-        except Exception as exc:  # handed to the engine, which decides
-            run.error = exc
-        if committing and bound is not None:
-            deadline.reschedule(loop.time() + (bound - time.monotonic()))
-        operation = run.next()
 
 
 def _do_sync(operation: Operation, client: httpx.Client, responses: list[httpx.Response]) -> Any:
@@ -232,7 +218,7 @@ def _read_small_sync(operation: ReadSmall) -> bytes:
 
 
 async def _do_async(operation: Operation, client: httpx.AsyncClient, responses: list[httpx.Response]) -> Any:
-    """One operation, inside the deadline ``_drive_async`` keeps."""
+    """One operation, inside the deadline ``run_async`` keeps."""
     import asyncio  # already loaded by whoever awaits this; sync users never pay for it
 
     if isinstance(operation, Send):
