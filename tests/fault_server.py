@@ -75,7 +75,8 @@ def reply(
 TRICKLE_FOR = 30.0
 
 
-def _trickle(connection: Connection, interval: float) -> None:
+def trickle(connection: Connection, interval: float) -> None:
+    """One byte every ``interval`` seconds, for TRICKLE_FOR seconds or until the server stops."""
     for _ in range(int(TRICKLE_FOR / interval)):
         if connection.wait(interval):
             return
@@ -88,7 +89,7 @@ def trickle_headers(interval: float, *, status_line: bytes = b"HTTP/1.1 200 OK\r
     def behave(connection: Connection) -> None:
         connection.send(status_line + b"X-Slow: ")
         connection.server.streaming.set()
-        _trickle(connection, interval)
+        trickle(connection, interval)
 
     return behave
 
@@ -100,7 +101,7 @@ def trickle_body(interval: float, *, headers: Iterable[tuple[str, str]] = (), le
     def behave(connection: Connection) -> None:
         connection.send(head(200, "OK", fixed))
         connection.server.streaming.set()
-        _trickle(connection, interval)
+        trickle(connection, interval)
 
     return behave
 

@@ -19,7 +19,7 @@ import textwrap
 import time
 import traceback
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,9 +28,12 @@ import httpx
 import pytest
 from facade_runner import run, sandbox_settings
 from fault_server import (
+    Connection,
     FaultServer,
+    head,
     hold_mid_body,
     reply,
+    trickle,
     trickle_body,
     trickle_headers,
 )
@@ -266,6 +269,27 @@ def test_a_server_trickling_a_byte_at_a_time_is_stopped_by_the_deadline(
     assert fault.streaming.is_set()
     assert 1.5 <= elapsed < 1.5 + 5.0  # without a deadline the trickle, and the call, go on for good
     assert list(tmp_path.iterdir()) == []
+
+
+def _redirect_with_a_trickled_body(fault: FaultServer) -> Callable[[Connection], None]:
+    """A 302 to the server itself whose small body (within the drain limit) then comes a byte at a time."""
+
+    def behave(connection: Connection) -> None:
+        fixed = (("Location", fault.url + "/file.csv"), ("Content-Length", "1000"))
+        connection.send(head(302, "Found", fixed))
+        connection.server.streaming.set()
+        trickle(connection, 0.1)
+
+    return behave
+
+
+def test_draining_a_trickled_redirect_body_is_stopped_by_the_deadline(fault: FaultServer, kind: str) -> None:
+    fault.script(_redirect_with_a_trickled_body(fault), reply(200, headers=CSV, body=b"a,b\n"))
+    started = time.monotonic()
+    with pytest.raises(Timeout, match=r"deadline of 1\.5 s passed .*\(deadline=\)"):
+        run(kind, against(fault, timeout=5, deadline=1.5), "fetch", EDGE)
+    assert fault.streaming.is_set()
+    assert 1.5 <= time.monotonic() - started < 1.5 + 5.0  # the 1000 bytes would take 100 s
 
 
 def test_the_deadline_spans_retries_and_their_waits(fault: FaultServer, kind: str) -> None:

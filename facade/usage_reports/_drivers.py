@@ -153,10 +153,10 @@ async def run_async(transfer: Steps[T], client: httpx.AsyncClient, redact: Redac
 
 def _do_sync(operation: Operation, client: httpx.Client, responses: list[httpx.Response]) -> Any:
     if isinstance(operation, Send):
-        while responses:  # the engine is done with earlier responses once it sends again
-            _release_sync(responses.pop())
         operation.request.extensions["trace"] = deadline_trace  # bounds every read of the streams it opens
         with running_until(operation.expires):
+            while responses:  # the engine is done with earlier responses once it sends again
+                _release_sync(responses.pop())
             response = _send_sync(client, operation.request)
         responses.append(response)
         return response
