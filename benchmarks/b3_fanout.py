@@ -43,8 +43,8 @@ from .b1_overhead import REPORT_PATH, _headers
 LATENCY = 0.02
 CONCURRENCY = 32
 TARGET = 0.70
-#: Connection counts: the default transport within httpx's keep-alive cap (20 connections in all, two hosts
-#: here) and beyond it, and the aiohttp transport beyond it.
+#: Connection counts: the default transport below and above httpx's default keep-alive cap (20 connections in
+#: all; two hosts here, the library's own clients keep 100), and the aiohttp transport above it.
 REUSE = (("facade", 8), ("facade", 16), ("facade-aiohttp", 16))
 END = date(2026, 11, 1)
 
