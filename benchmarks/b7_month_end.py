@@ -17,7 +17,9 @@ on the built-in simulators, in a process of their own:
 - Altostrat: 20 workspace PDFs.
 
 The CLI runs in a fresh process (what cron runs: its start, imports, config,
-one event loop), at ``--concurrency`` 4, 16 and 64, each against a fresh world.
+one event loop), at ``--concurrency`` 4, 16 and 64, each over ``--transport
+httpx`` and then ``--transport aiohttp`` (back to back: the same load), each
+against a fresh world.
 Measured: wall time of the whole process, its CPU time and peak RSS (VmHWM,
 read by the process itself at exit), the simulators' CPU time, and every
 request the simulators received, per tenant and operation.
@@ -30,6 +32,9 @@ least ``ceil(200 / C) x 0.5 s``. Statsig's limits cannot bind: each key sends on
 request (``(ceil(1 / 100) - 1) x 10 s = 0``). Volume (about 13 MiB) is
 milliseconds on loopback. The bound is therefore the polling one; the ratio is
 wall / bound, and the target is 1.25x.
+It counts no time for a request (a round trip has no floor independent of the
+machine and its load); what each tenant of a slot cost beyond its pauses,
+``(wall - bound) / ceil(200 / C)``, is in each row's note, with the load.
 
 Requests per tenant are counted by the simulators for a created report
 (first run), for a reused one (a second run into a fresh folder: the report
