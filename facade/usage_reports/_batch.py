@@ -19,7 +19,7 @@ import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from . import _storage as storage
 from ._client import AsyncUsageReports
@@ -49,6 +49,9 @@ from ._output import Output, print_table, record_label
 from ._periods import Period
 from ._progress import Progress
 from ._providers import provider_named
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["DEFAULT_CONCURRENCY", "EXIT_OK", "MANIFEST_NAME", "BaseSettings", "exit_code_of", "plan", "run_batch"]
 
@@ -377,8 +380,12 @@ def run_batch(
     force: bool = False,
     timeout: float | None = None,
     max_retries: int | None = None,
+    transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
 ) -> tuple[int, list[Record]]:
-    """Plan (credentials checked, nothing sent), lock the folder, download; the exit code and the run's records."""
+    """Plan (credentials checked, nothing sent), lock the folder, download; the exit code and the run's records.
+
+    ``transport`` makes the HTTP transport of the batch's client, inside its event loop (None: httpx's own).
+    """
     from ._output import counts
 
     folder = out_dir_for(str(out_dir), config.period)
@@ -391,6 +398,8 @@ def run_batch(
 
         async def download_all() -> list[Record]:
             options: dict[str, Any] = {} if max_retries is None else {"max_retries": max_retries}
+            if transport is not None:
+                options["transport"] = transport()  # made in the loop that uses it (aiohttp's sessions are per loop)
             async with AsyncUsageReports(*base.given.values(), timeout=timeout, environ=environ, **options) as client:
                 batch = Batch(
                     client=client,
