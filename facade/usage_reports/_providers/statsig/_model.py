@@ -58,11 +58,17 @@ def _iso(ms: int) -> str:
 
 
 def _format_ms(ms: int) -> str:
-    """``20261101`` for UTC midnight, else ``20261101T083000Z`` (milliseconds dropped)."""
-    moment = datetime.fromtimestamp(ms // 1000, tz=UTC)
-    day = f"{moment.year:04d}{moment.month:02d}{moment.day:02d}"
-    if moment.hour or moment.minute or moment.second:
-        return f"{day}T{moment.hour:02d}{moment.minute:02d}{moment.second:02d}Z"
+    """``20261101`` for UTC midnight, else ``20261101T083000Z`` (milliseconds dropped).
+
+    Whole days and seconds by arithmetic (Unix time has no leap seconds): a third of the cost of going
+    through an aware datetime, and this runs for every report fetched.
+    """
+    days, milliseconds = divmod(ms, 86_400_000)
+    day = date.fromordinal(_EPOCH_ORDINAL + days).isoformat().replace("-", "")
+    seconds = milliseconds // 1000
+    if seconds:
+        hours, rest = divmod(seconds, 3600)
+        return "%sT%02d%02d%02dZ" % (day, hours, rest // 60, rest % 60)  # noqa: UP031 - faster than an f-string here
     return day
 
 
