@@ -7,11 +7,12 @@ it with their driver.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, Self, TypeVar, cast
 
 import httpx
 
@@ -20,22 +21,55 @@ from ._deadline import deadline_seconds
 from ._exceptions import InvalidRequest
 
 # The engine, drivers, sinks, storage, limiter, log guard and the registry (which loads every vendor's home)
-# are imported by the methods that use them, so ``import usage_reports`` does not pay for what only the first
-# client or call needs (BENCHMARKS.md, B5). Each such import is a dictionary lookup once it has happened.
+# are imported when first needed, so ``import usage_reports`` does not pay for what only the first client or
+# call needs (BENCHMARKS.md, B5). What every call needs is imported once, by ``_core()``: an import statement
+# in a method costs ~10 us per call even once its module is loaded (relative imports resolve the package in
+# Python), 7 % of a fetch's own CPU (B3).
 if TYPE_CHECKING:
     from ._contract import Flow, Provider, ProviderSettings, RateLimits, ReportRequest
     from ._drivers import Steps
-    from ._engine import Transfer
+    from ._engine import Job, Transfer
     from ._models import UsageReport
     from ._ratelimit import RateLimiter
     from ._redact import Redactor
-    from ._sinks import BinaryStream, ProgressCallback, Sink
+    from ._sinks import BinaryStream, MemorySink, ProgressCallback, Sink
 
     #: Where download() writes: a local path, an object-store URL, or a binary file object (streamed into).
     Destination = str | os.PathLike[str] | BinaryStream
 
 TimeoutTypes = float | httpx.Timeout | None
 T = TypeVar("T")
+
+
+class _RunSync(Protocol):
+    def __call__(self, transfer: Steps[T], client: httpx.Client, redact: Redactor) -> T: ...
+
+
+class _RunAsync(Protocol):
+    def __call__(self, transfer: Steps[T], client: httpx.AsyncClient, redact: Redactor) -> Awaitable[T]: ...
+
+
+class _Core(NamedTuple):
+    """What every call uses, imported by the first call."""
+
+    job: type[Job]
+    transfer: Callable[[Job], Transfer]
+    flow: Callable[[Job, Flow[Any]], Steps[Any]]
+    provider_for_request: Callable[[object], Provider]
+    provider_named: Callable[[str], Provider | None]
+    memory_sink: type[MemorySink]
+    run_sync: _RunSync
+    run_async: _RunAsync
+
+
+@functools.cache
+def _core() -> _Core:
+    from ._drivers import run_async, run_sync
+    from ._engine import Job, flow, transfer
+    from ._providers import provider_for_request, provider_named
+    from ._sinks import MemorySink
+
+    return _Core(Job, transfer, flow, provider_for_request, provider_named, MemorySink, run_sync, run_async)
 
 
 def _timeout(value: TimeoutTypes) -> httpx.Timeout:
@@ -78,11 +112,11 @@ class _Shared:
         limits, key = provider.rate_limits(settings)
         if not limits:
             return None
-        from ._ratelimit import RateLimiter
-
         with self.lock:
             limiter = self.limiters.get((provider.name, key, limits))
             if limiter is None:
+                from ._ratelimit import RateLimiter
+
                 limiter = self.limiters[(provider.name, key, limits)] = RateLimiter(limits)
             return limiter
 
@@ -178,10 +212,8 @@ class _BaseUsageReports:
     def _transfer(
         self, request: ReportRequest, sink: Sink, settings: ProviderSettings | None
     ) -> tuple[Transfer, Redactor]:
-        from ._engine import Job, transfer
-        from ._providers import provider_for_request
-
-        provider = provider_for_request(request)
+        core = _core()
+        provider = core.provider_for_request(request)
         configured = self._shared.settings(provider)
         redact = self._shared.redact
         if settings is not None:
@@ -200,7 +232,7 @@ class _BaseUsageReports:
             )
             redact = redact.with_secrets(settings.secrets())
         configured.require_credentials()
-        job = Job(
+        job = core.job(
             call=provider.prepare(request, configured),
             timeout=self.timeout,
             max_retries=self.max_retries,
@@ -209,39 +241,34 @@ class _BaseUsageReports:
             limiter=self._shared.limiter(provider, configured),
             deadline=self.deadline,
         )
-        return transfer(job), redact
+        return core.transfer(job), redact
 
     def _flow(
         self, provider_name: str, make: Callable[[ProviderSettings], Flow[T]], settings: ProviderSettings | None = None
     ) -> tuple[Steps[T], Redactor]:
         """A provider flow (vendor-only operations: listings, lifecycle) with this client's settings and limits."""
-        from ._engine import Job, flow
-        from ._providers import provider_named
-        from ._sinks import MemorySink
-
-        provider = provider_named(provider_name)
+        core = _core()
+        provider = core.provider_named(provider_name)
         if provider is None:
             raise InvalidRequest(f"no provider named {provider_name!r} is registered")
         configured = settings if settings is not None else self._shared.settings(provider)
         configured.require_credentials()
         redact = self._shared.redact if settings is None else self._shared.redact.with_secrets(settings.secrets())
-        job = Job(
+        job = core.job(
             call=provider.api_call(configured),
             timeout=self.timeout,
             max_retries=self.max_retries,
             redact=redact,
-            sink=MemorySink(),
+            sink=core.memory_sink(),
             limiter=self._shared.limiter(provider, configured),
             deadline=self.deadline,
         )
-        return flow(job, make(configured)), redact
+        return core.flow(job, make(configured)), redact
 
     def _fetch(
         self, request: ReportRequest, settings: ProviderSettings | None, on_progress: ProgressCallback | None
     ) -> tuple[Transfer, Redactor]:
-        from ._sinks import MemorySink
-
-        return self._transfer(request, MemorySink(on_progress, max_size=self.max_fetch_size), settings)
+        return self._transfer(request, _core().memory_sink(on_progress, max_size=self.max_fetch_size), settings)
 
     def _download(
         self,
@@ -316,10 +343,8 @@ class UsageReports(_BaseUsageReports):
 
         ``bytes_so_far`` is an int; its ``.total`` is the size the server announced, or None.
         """
-        from ._drivers import run_sync
-
         work, redact = self._fetch(request, settings, on_progress)
-        return run_sync(work, self._http, redact)
+        return _core().run_sync(work, self._http, redact)
 
     def download(
         self,
@@ -338,19 +363,15 @@ class UsageReports(_BaseUsageReports):
         the same bytes twice). ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a
         retry starts over); ``bytes_so_far.total`` is the size the server announced, or None.
         """
-        from ._drivers import run_sync
-
         work, redact = self._download(request, path, overwrite, settings, on_progress)
-        return run_sync(work, self._http, redact)
+        return _core().run_sync(work, self._http, redact)
 
     def run_flow(
         self, provider: str, make: Callable[[ProviderSettings], Flow[T]], *, settings: ProviderSettings | None = None
     ) -> T:
         """Run a provider's flow of API calls; vendor namespaces (``reports.<vendor>.…``) are built on this."""
-        from ._drivers import run_sync
-
         steps, redact = self._flow(provider, make, settings)
-        return run_sync(steps, self._http, redact)
+        return _core().run_sync(steps, self._http, redact)
 
     def with_options(
         self, *, timeout: TimeoutTypes = None, max_retries: int | None = None, deadline: float | None = None
@@ -411,10 +432,8 @@ class AsyncUsageReports(_BaseUsageReports):
 
         ``bytes_so_far`` is an int; its ``.total`` is the size the server announced, or None.
         """
-        from ._drivers import run_async
-
         work, redact = self._fetch(request, settings, on_progress)
-        return await run_async(work, self._http, redact)
+        return await _core().run_async(work, self._http, redact)
 
     async def download(
         self,
@@ -433,7 +452,6 @@ class AsyncUsageReports(_BaseUsageReports):
         the same bytes twice). ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a
         retry starts over); ``bytes_so_far.total`` is the size the server announced, or None.
         """
-        from ._drivers import run_async
         from ._storage import is_remote
 
         if is_remote(path):  # checking the store is network I/O: not on the event loop
@@ -442,16 +460,14 @@ class AsyncUsageReports(_BaseUsageReports):
             work, redact = await asyncio.to_thread(self._download, request, path, overwrite, settings, on_progress)
         else:
             work, redact = self._download(request, path, overwrite, settings, on_progress)
-        return await run_async(work, self._http, redact)
+        return await _core().run_async(work, self._http, redact)
 
     async def run_flow(
         self, provider: str, make: Callable[[ProviderSettings], Flow[T]], *, settings: ProviderSettings | None = None
     ) -> T:
         """Run a provider's flow of API calls; vendor namespaces (``reports.<vendor>.…``) are built on this."""
-        from ._drivers import run_async
-
         steps, redact = self._flow(provider, make, settings)
-        return await run_async(steps, self._http, redact)
+        return await _core().run_async(steps, self._http, redact)
 
     def with_options(
         self, *, timeout: TimeoutTypes = None, max_retries: int | None = None, deadline: float | None = None

@@ -83,13 +83,20 @@ def install_http_log_guard() -> None:
         _installed = True
 
 
-@contextlib.contextmanager
-def guarded(redactor: Redactor) -> Iterator[None]:
-    token = _active.set(redactor)
-    try:
-        yield
-    finally:
-        _active.reset(token)
+class guarded:  # lower case: used as a function, ``with guarded(redact):``
+    """Within the block, httpx's and httpcore's records are rewritten through ``redactor`` (a class, not a
+    generator-based context manager: it is entered for every call)."""
+
+    __slots__ = ("_redactor", "_token")
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redactor = redactor
+
+    def __enter__(self) -> None:
+        self._token = _active.set(self._redactor)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _active.reset(self._token)
 
 
 # --- which entry a record belongs to -------------------------------------------------------------

@@ -36,6 +36,9 @@ def _built_in() -> tuple[Provider, ...]:
 
 _lock = threading.Lock()
 _providers: dict[str, Provider] = {}
+#: ``_providers``' values, replaced (never changed) under the lock whenever it changes: read without the lock,
+#: since every fetch looks its request's provider up here.
+_snapshot: tuple[Provider, ...] = ()
 _loaded = False
 
 
@@ -47,15 +50,22 @@ def _registry() -> dict[str, Provider]:
         with _lock:
             if not _loaded:
                 _providers = {**{p.name: p for p in built_in}, **_providers}
+                _changed()
                 _loaded = True
     return _providers
 
 
+def _changed() -> None:
+    """Take a new snapshot of the registry (the caller holds the lock)."""
+    global _snapshot
+    _snapshot = tuple(_providers.values())
+
+
 def providers() -> tuple[Provider, ...]:
     """Every registered provider, in registration order."""
-    registry = _registry()
-    with _lock:
-        return tuple(registry.values())
+    if not _loaded:
+        _registry()
+    return _snapshot
 
 
 def provider_named(name: str) -> Provider | None:
@@ -96,12 +106,14 @@ def register(provider: Provider) -> None:
             if provider.name == other.name or provider.command == other.command:
                 raise ValueError(f"a provider named {provider.name!r} (command {provider.command!r}) exists")
         registry[provider.name] = provider
+        _changed()
 
 
 def unregister(name: str) -> None:
     registry = _registry()
     with _lock:
         registry.pop(name, None)
+        _changed()
 
 
 @contextlib.contextmanager
