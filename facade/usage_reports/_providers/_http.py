@@ -29,11 +29,19 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9._~-]+")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-def _query(params: dict[str, Any]) -> str:
-    """The encoded query string, as httpx encodes ``params=`` (plain keys with int values joined directly)."""
-    if all(type(value) is int and _PLAIN_KEY.fullmatch(key) for key, value in params.items()):
-        return "&".join(f"{key}={value}" for key, value in params.items())
-    return str(httpx.QueryParams(params))  # what httpx.Request(params=...) encodes
+@functools.lru_cache(maxsize=1024)
+def _plain_key(key: str) -> bool:
+    return _PLAIN_KEY.fullmatch(key) is not None
+
+
+def _query(params: dict[str, Any]) -> tuple[str, bool]:
+    """The encoded query string, as httpx encodes ``params=``, and whether it is known to be canonical.
+
+    Plain keys with int values are joined directly: such a query is canonical as it stands.
+    """
+    if all(type(value) is int and _plain_key(key) for key, value in params.items()):
+        return "&".join(f"{key}={value}" for key, value in params.items()), True
+    return str(httpx.QueryParams(params)), False  # what httpx.Request(params=...) encodes
 
 
 #: A query httpx keeps as it is when it parses a URL (unreserved characters, its delimiters, percent-escapes).
@@ -72,19 +80,29 @@ def _check_query_without_parsing() -> bool:
 _QUERY_WITHOUT_PARSING = _check_query_without_parsing()
 
 
-def _url(target: str, query: str | None) -> httpx.URL:
-    """``httpx.URL(target?query)``, the target parsed once for all its queries (target: no query, no fragment)."""
+def _url(target: str, query: str | None, *, canonical: bool = False) -> httpx.URL:
+    """``httpx.URL(target?query)``, the target parsed once for all its queries (target: no query, no fragment).
+
+    ``canonical``: the query is known to be canonical (not checked again).
+    """
     if query is None:
         return _parsed(target)
-    if _QUERY_WITHOUT_PARSING and len(target) + len(query) < _MAX_URL_LENGTH and _CANONICAL_QUERY.fullmatch(query):
+    if (
+        _QUERY_WITHOUT_PARSING
+        and len(target) + len(query) < _MAX_URL_LENGTH
+        and (canonical or _CANONICAL_QUERY.fullmatch(query))
+    ):
         url = _with_query(_parsed(target), query)
         if url is not None:
             return url
     return httpx.URL(f"{target}?{query}")
 
 
-def _has(headers: Mapping[str, str], *names: str) -> bool:
-    return any(key.lower() in names for key in headers)
+@functools.lru_cache(maxsize=256)
+def _netloc(target: str) -> bytes | None:
+    """The ``Host`` header httpx would add for a URL to ``target`` (None: the URL has no host)."""
+    url = _parsed(target)
+    return url.netloc if url.host else None
 
 
 def make_request(
@@ -111,16 +129,21 @@ def make_request(
     extensions = {"timeout": timeout.as_dict()}
     if "?" in target or "#" in target:  # a query or fragment of its own: httpx decides how params combine with it
         return httpx.Request(method, target, params=plain, headers=merged, extensions=extensions)
-    url = _url(target, None if plain is None else _query(plain))
+    if plain is None:
+        url = _url(target, None)
+    else:
+        query, canonical = _query(plain)
+        url = _url(target, query, canonical=canonical)
     automatic: list[tuple[bytes, bytes]] = []
-    if url.host and not _has(merged, "host"):
-        automatic.append((b"Host", url.netloc))
-    if method in _BODY_METHODS and not _has(merged, "content-length", "transfer-encoding"):
+    given = {key.lower() for key in merged}
+    if "host" not in given and (netloc := _netloc(target)) is not None:
+        automatic.append((b"Host", netloc))
+    if method in _BODY_METHODS and not given & {"content-length", "transfer-encoding"}:
         automatic.append((b"Content-Length", b"0"))
     request = httpx.Request(
         method,
         url,
-        headers=httpx.Headers([*automatic, *merged.items()]),
+        headers=[*automatic, *merged.items()],  # made into Headers once, by the request
         stream=httpx.ByteStream(b""),
         extensions=extensions,
     )
