@@ -113,9 +113,10 @@ async def run_async(transfer: Steps[T], client: httpx.AsyncClient, redact: Redac
     """Carry out the operations until the engine is done, all within the call's deadline (one timer, not one each).
 
     Every operation that does network I/O carries the call's deadline (``expires``, the same for a whole
-    call); a sleep is only yielded when it ends before it; a commit is not bounded (a rename under way is
-    finished, see ``_commit_async``). A deadline passing cancels the operation under way, and the engine
-    hears TimeoutError at it.
+    call), and the timer is set to it. A sleep and a commit run without it: the engine yields a sleep only
+    when it ends before the deadline (a timer firing in its last moment would reach the engine where it
+    expects none), and a rename under way is finished (see ``_commit_async``). A deadline passing cancels
+    the network operation under way, and the engine hears TimeoutError at it.
     """
     import asyncio  # already loaded by whoever awaits this; sync users never pay for it
 
@@ -133,7 +134,7 @@ async def run_async(transfer: Steps[T], client: httpx.AsyncClient, redact: Redac
                             if expires is not None and expires != bound:
                                 bound = expires
                                 deadline.reschedule(loop.time() + (expires - time.monotonic()))
-                            if isinstance(operation, Commit):
+                            if isinstance(operation, Sleep | Commit):  # the engine's to bound (see above)
                                 deadline.reschedule(None)
                                 bound = None
                             try:
