@@ -93,6 +93,11 @@ class SimulatorProcess:
         self.urls = json.loads(line)
         return self
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None
+        return self._process.pid
+
     def accepted(self) -> dict[str, int]:
         """Connections each server has accepted since it started."""
         process = self._process
