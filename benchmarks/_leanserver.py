@@ -20,14 +20,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from types import TracebackType
-from typing import IO, Self
+from typing import Self
 
-from ._common import child_env
+from ._child import ChildServer
 
 REPORT_PATH = b"/console/v1/project/usage_billing/report"
 KEY_HEADER = b"statsig-api-key"
@@ -102,65 +100,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-class LeanServer:
+class LeanServer(ChildServer):
     """The lean server in a child process; ``.url`` is its base URL, ``.pid`` its process id."""
 
     def __init__(self, *, latency: float, key: str) -> None:
-        self._args = ["--latency", str(latency), "--key", key]
-        self._process: subprocess.Popen[str] | None = None
+        super().__init__("benchmarks._leanserver", "--latency", str(latency), "--key", key)
         self.url = ""
 
-    @property
-    def pid(self) -> int:
-        assert self._process is not None
-        return self._process.pid
-
     def __enter__(self) -> Self:
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks._leanserver", *self._args],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=child_env(),
-        )
-        stdout: IO[str] | None = self._process.stdout
-        assert stdout is not None
-        line = stdout.readline()
-        if not line.strip().isdigit():
-            self._stop()
-            raise RuntimeError("the lean server exited before printing its port")
-        self.url = f"http://127.0.0.1:{int(line)}"
+        super().__enter__()
+        if not self.ready.strip().isdigit():
+            self.stop()
+            raise RuntimeError(f"the lean server printed {self.ready!r}, not its port")
+        self.url = f"http://127.0.0.1:{int(self.ready)}"
         return self
 
     def counts(self) -> dict[str, int]:
         """Connections accepted, requests answered with the report, requests refused, so far."""
-        process = self._process
-        assert process is not None
-        assert process.stdin is not None
-        assert process.stdout is not None
-        process.stdin.write("counts\n")
-        process.stdin.flush()
-        counts: dict[str, int] = json.loads(process.stdout.readline())
+        counts: dict[str, int] = self.ask("counts")
         return counts
-
-    def _stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._stop()
 
 
 if __name__ == "__main__":

@@ -14,15 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import socketserver
-import subprocess
 import sys
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from types import TracebackType
-from typing import IO, Self
+from typing import Self
 
-from ._common import child_env
+from ._child import ChildServer
 
 
 def _count_accepted_connections() -> Counter[int]:
@@ -68,65 +66,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-class SimulatorProcess:
+class SimulatorProcess(ChildServer):
     """Start the simulators in a child process; ``.urls`` maps server name to base URL."""
 
     def __init__(self, *, latency: float = 0.0, report_size: int = 4096) -> None:
-        self._args = ["--latency", str(latency), "--report-size", str(report_size)]
-        self._process: subprocess.Popen[str] | None = None
+        super().__init__("benchmarks._simserver", "--latency", str(latency), "--report-size", str(report_size))
         self.urls: dict[str, str] = {}
 
     def __enter__(self) -> Self:
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks._simserver", *self._args],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=child_env(),
-        )
-        stdout: IO[str] | None = self._process.stdout
-        assert stdout is not None
-        line = stdout.readline()
-        if not line:
-            self._stop()
-            raise RuntimeError("the simulator process exited before printing its URLs")
-        self.urls = json.loads(line)
+        super().__enter__()
+        self.urls = json.loads(self.ready)
         return self
-
-    @property
-    def pid(self) -> int:
-        assert self._process is not None
-        return self._process.pid
 
     def accepted(self) -> dict[str, int]:
         """Connections each server has accepted since it started."""
-        process = self._process
-        assert process is not None
-        assert process.stdin is not None
-        assert process.stdout is not None
-        process.stdin.write("accepted\n")
-        process.stdin.flush()
-        counts: dict[str, int] = json.loads(process.stdout.readline())
+        counts: dict[str, int] = self.ask("accepted")
         return counts
-
-    def _stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._stop()
 
 
 if __name__ == "__main__":

@@ -60,9 +60,9 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Self
+from typing import Any, Self
 
+from ._child import ChildServer
 from ._common import REPO_ROOT, BenchmarkResult, Figure, Mode, Spread, child_env, log
 
 TARGET = 1.25
@@ -228,67 +228,31 @@ def serve(world: World) -> int:
     return 0
 
 
-class Simulators:
+class Simulators(ChildServer):
     """The simulators in a child process (``python -m benchmarks.b7_month_end --serve``)."""
 
+    stop_timeout = 30.0
+
     def __init__(self, world: World) -> None:
-        self._world = world
-        self._process: subprocess.Popen[str] | None = None
+        args = [f"--{k.replace('_', '-')}={v}" for k, v in dataclasses.asdict(world).items()]
+        super().__init__("benchmarks.b7_month_end", "--serve", *args)
         self.urls: dict[str, str] = {}
         self.statsig_key = ""
         self._cpu = 0.0
 
     def __enter__(self) -> Self:
-        w = self._world
-        args = [f"--{k.replace('_', '-')}={v}" for k, v in dataclasses.asdict(w).items()]
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.b7_month_end", "--serve", *args],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=child_env(),
-            cwd=REPO_ROOT,
-        )
-        hello = self._stdout().readline()
-        if not hello:
-            self.__exit__(None, None, None)
-            raise RuntimeError("the simulator process exited before printing its URLs")
-        started = json.loads(hello)
+        super().__enter__()
+        started = json.loads(self.ready)
         self.urls, self.statsig_key = started["urls"], started["statsig_key"]
         self.stats()  # the counters start now (after the world was built)
         return self
 
-    def _stdout(self) -> IO[str]:
-        assert self._process is not None
-        assert self._process.stdout is not None
-        return self._process.stdout
-
     def stats(self) -> dict[str, Any]:
         """What the simulators received since the last call, and their CPU seconds meanwhile."""
-        assert self._process is not None
-        assert self._process.stdin is not None
-        self._process.stdin.write("stats\n")
-        self._process.stdin.flush()
-        stats: dict[str, Any] = json.loads(self._stdout().readline())
+        stats: dict[str, Any] = self.ask("stats")
         cpu = float(stats["cpu"])
         stats["cpu"], self._cpu = cpu - self._cpu, cpu
         return stats
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        process, self._process = self._process, None
-        if process is None:
-            return
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 # --- the job's process ------------------------------------------------------------------------
