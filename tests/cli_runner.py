@@ -18,6 +18,23 @@ from usage_reports.testing import (
     VendorSimulators,
 )
 
+#: The config a user keeps forever: last month, every Edge Impulse tenant, a Statsig project, an Altostrat workspace.
+MONTHLY_CONFIG = """\
+[defaults]
+period = "last-month"
+
+[[edge_impulse]]
+organization_id = 1
+inner_organization_id = "all"
+poll_interval = 0.01
+
+[[statsig]]
+name = "web"
+
+[[altostrat]]
+workspace_id = "ws_a1b2c3d4e5f6g7h8"
+"""
+
 VENDOR_VARIABLES = (
     "EDGE_IMPULSE_API_KEY",
     "EDGE_IMPULSE_JWT",

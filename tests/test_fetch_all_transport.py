@@ -13,25 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from cli_runner import Run
+from cli_runner import MONTHLY_CONFIG, Run
 from usage_reports.aiohttp_transport import AiohttpTransport
 from usage_reports.testing import EdgeImpulseSimulator, VendorSimulators
 
-CONFIG = """\
-[defaults]
-period = "last-month"
-
-[[edge_impulse]]
-organization_id = 1
-inner_organization_id = "all"
-poll_interval = 0.01
-
-[[statsig]]
-name = "web"
-
-[[altostrat]]
-workspace_id = "ws_a1b2c3d4e5f6g7h8"
-"""
+CONFIG = MONTHLY_CONFIG
 ENTRIES = 5 + 1 + 1  # the default world's tenants 2 to 6, a Statsig project, an Altostrat workspace
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from cli_runner import Run
+from cli_runner import MONTHLY_CONFIG, Run
 from manifest_checks import manifest_of, validate
 from usage_reports._manifest import schema
 from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY, Reply, VendorSimulators
@@ -45,21 +45,7 @@ inner_organization_id = 2
 report_id = 3
 """
 ENV = {"STATSIG_KEY_B": SANDBOX_STATSIG_CONSOLE_KEY}
-MONTHLY = f"""\
-[defaults]
-period = "last-month"
-
-[[edge_impulse]]
-organization_id = 1
-inner_organization_id = "all"
-poll_interval = 0.01
-
-[[statsig]]
-name = "web"
-
-[[altostrat]]
-workspace_id = "{WORKSPACE}"
-"""
+MONTHLY = MONTHLY_CONFIG
 
 
 def _config(tmp_path: Path, text: str, name: str = "batch.toml") -> str:

@@ -11,26 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_runner import Run
+from cli_runner import MONTHLY_CONFIG, Run
 from usage_reports.testing import EdgeImpulseSimulator, VendorSimulators
 
 pytestmark = pytest.mark.slow
 
-CONFIG = """\
-[defaults]
-period = "last-month"
-
-[[edge_impulse]]
-organization_id = 1
-inner_organization_id = "all"
-poll_interval = 0.01
-
-[[statsig]]
-name = "web"
-
-[[altostrat]]
-workspace_id = "ws_a1b2c3d4e5f6g7h8"
-"""
+CONFIG = MONTHLY_CONFIG
 HEALTHY_TENANTS = [2, 3, 4, 5]  # tenant 6's report jobs fail in the simulator's default world
 
 
