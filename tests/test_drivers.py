@@ -8,6 +8,7 @@ from collections.abc import Generator
 from typing import Any
 
 import httpx
+import pytest
 from usage_reports._drivers import OwnedAsyncClient, run_async
 from usage_reports._engine import Operation, Send, Sleep
 from usage_reports._redact import Redactor
@@ -57,3 +58,17 @@ def test_a_request_after_the_deadline_passes_is_stopped_and_the_engine_hears_it_
             return await run_async(_send_after_the_deadline(), client, Redactor([]))
 
     assert asyncio.run(main()) == "the engine heard the deadline at the request"
+
+
+def _engine_raising_its_own_timeout_error() -> Generator[Operation, Any, str]:
+    yield Send(httpx.Request("GET", "http://vendor.test/report"), time.monotonic() + 60)
+    raise TimeoutError("the engine's own, not the deadline's")
+
+
+def test_a_timeout_error_that_is_not_the_deadline_s_surfaces_as_it_is() -> None:
+    async def main() -> str:
+        async with OwnedAsyncClient(transport=httpx.MockTransport(_ok)) as client:
+            return await run_async(_engine_raising_its_own_timeout_error(), client, Redactor([]))
+
+    with pytest.raises(TimeoutError, match="the engine's own, not the deadline's"):
+        asyncio.run(main())

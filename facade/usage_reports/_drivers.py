@@ -142,8 +142,10 @@ async def run_async(transfer: Steps[T], client: httpx.AsyncClient, redact: Redac
                             except Exception as exc:  # handed to the engine, which decides
                                 run.error = exc
                             operation = run.next()
-                except TimeoutError:  # the deadline passed during an operation: the engine hears it there
-                    run.error = TimeoutError()
+                except TimeoutError:
+                    if not deadline.expired():
+                        raise  # not the deadline's: the engine's own (a bug to surface as it is)
+                    run.error = TimeoutError()  # the deadline passed during an operation: the engine hears it there
                     operation = run.next()
             return run.finished()
     finally:
