@@ -260,7 +260,7 @@ class Simulators(ChildServer):
 #: The CLI's own entry point, reporting its peak RSS (VmHWM of this process, after exec) on its last stderr line.
 _CLI = (
     "import sys\n"
-    "from usage_reports._cli import main\n"
+    "from usage_reports.cli._main import main\n"
     "code = main(sys.argv[1:])\n"
     "from benchmarks._proc import vm_hwm_kib\n"
     "print(f'\\nVMHWM_KIB {vm_hwm_kib()}', file=sys.stderr)\n"

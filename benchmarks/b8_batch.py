@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from usage_reports import Statsig
-from usage_reports._batch import BaseSettings, run_batch
-from usage_reports._config import Config, parse_config_text
-from usage_reports._output import Output
+from usage_reports.batch._config import Config, parse_config_text
+from usage_reports.batch._runner import BaseSettings, run_batch
+from usage_reports.cli._output import Output
 from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY
 
 from ._common import BenchmarkResult, Figure, Mode, Spread, load_average, log

@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 from manifest_checks import manifest_of
-from usage_reports._config import ConfigError
-from usage_reports._manifest import (
+from usage_reports.batch._config import ConfigError
+from usage_reports.batch._manifest import (
     JOURNAL_NAME,
     LOCK_NAME,
     RunState,
     merge,
     read_journal,
 )
-from usage_reports._output import UsageError
+from usage_reports.cli._output import UsageError
 
 
 def _record(path: str | None, run_id: str, *, ok: bool = True) -> dict[str, Any]:

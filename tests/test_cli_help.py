@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 from cli_runner import clean_environment
-from usage_reports import _cli
-from usage_reports._cli import build_parser, main
-from usage_reports._cliargs import EXAMPLES_HEADING
-from usage_reports._output import Output
 from usage_reports._providers import providers
+from usage_reports.cli import _main as _cli
+from usage_reports.cli._args import EXAMPLES_HEADING
+from usage_reports.cli._main import build_parser, main
+from usage_reports.cli._output import Output
 
 SHELL_OPERATORS = {"|", ">", ">>", "&&", ";"}
 

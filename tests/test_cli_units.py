@@ -14,8 +14,8 @@ from usage_reports import (
     StatsigUsageReport,
     UsageReports,
 )
-from usage_reports._config import parse_config_text
-from usage_reports._progress import Progress, human_size
+from usage_reports.batch._config import parse_config_text
+from usage_reports.cli._progress import Progress, human_size
 from usage_reports.testing import (
     SANDBOX_EDGE_IMPULSE_API_KEY,
     SANDBOX_STATSIG_CONSOLE_KEY,

@@ -178,7 +178,7 @@ def test_any_sink_that_needs_commit_is_committed_and_reports_its_own_content(sim
     from usage_reports._engine import Job, transfer
     from usage_reports._providers import provider_for_request
     from usage_reports._redact import Redactor
-    from usage_reports._sinks import Sink
+    from usage_reports.destinations._sinks import Sink
     from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY
 
     class StagedSink(Sink):
@@ -222,7 +222,7 @@ def test_reading_the_umask_never_changes_it(monkeypatch: pytest.MonkeyPatch) -> 
     """os.umask can only be read by setting it: a thread creating a file meanwhile would get the wrong mode."""
     import os
 
-    from usage_reports import _sinks
+    from usage_reports.destinations import _sinks as _sinks
 
     current = os.umask(0o022)
     os.umask(current)

@@ -601,7 +601,7 @@ def test_sigterm_mid_fetch_all_leaves_no_partial_file_and_exits_143(fault: Fault
 def test_the_cli_escapes_terminal_control_characters_in_what_it_prints(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from usage_reports._cli import main
+    from usage_reports.cli._main import main
 
     config = tmp_path / "usage.toml"
     config.write_text('[[statsig]]\nend = 2026-11-01\n"\\u001b[2J\\u0007" = 1\n', encoding="utf-8")

@@ -47,7 +47,7 @@ def test_fetch_all_over_aiohttp_sends_every_request_through_it_and_writes_the_fi
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from usage_reports._cli import main
+    from usage_reports.cli._main import main
 
     config = _config(tmp_path, simulators)
     _use_environment(monkeypatch, vendor_env)
@@ -81,7 +81,7 @@ def test_transport_aiohttp_without_aiohttp_is_one_line_naming_the_option_and_not
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from usage_reports._cli import main
+    from usage_reports.cli._main import main
 
     config = _config(tmp_path, simulators)
     _use_environment(monkeypatch, vendor_env)

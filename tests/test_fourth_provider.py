@@ -34,7 +34,7 @@ OCTOBER = Period.month(2026, 10)
 BOOTSTRAP = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); "
     "from fourth_provider import ACME; from usage_reports._providers import register; register(ACME); "
-    "from usage_reports._cli import main; sys.exit(main(sys.argv[1:]))"
+    "from usage_reports.cli._main import main; sys.exit(main(sys.argv[1:]))"
 )
 
 

@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 from cli_runner import MONTHLY_CONFIG, Run
 from manifest_checks import manifest_of, validate
-from usage_reports._manifest import schema
+from usage_reports.batch._manifest import schema
 from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY, Reply, VendorSimulators
 
 pytestmark = pytest.mark.slow
@@ -61,7 +61,7 @@ def _records(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_the_schema_ships_in_the_installed_package_as_a_valid_draft_2020_12_schema() -> None:
-    shipped = files("usage_reports").joinpath("manifest.schema.json")
+    shipped = files("usage_reports.batch").joinpath("manifest.schema.json")
     assert shipped.is_file()
     document = json.loads(shipped.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(document)

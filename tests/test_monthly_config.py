@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 from usage_reports import EdgeImpulseUsageReport, Period, StatsigUsageReport
-from usage_reports._config import ConfigError, parse_config_text
 from usage_reports._contract import Expansion
+from usage_reports.batch._config import ConfigError, parse_config_text
 
 MONTHLY = """\
 [defaults]
@@ -140,8 +140,8 @@ def test_a_report_id_entry_needs_no_period_and_keeps_working() -> None:
 
 
 def test_the_printed_example_config_is_valid_and_names_every_provider() -> None:
-    from usage_reports._config import example_config
     from usage_reports._providers import providers
+    from usage_reports.batch._config import example_config
 
     text = example_config()
     config = parse_config_text(text, "example", as_of=date(2026, 11, 2))

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from usage_reports import EdgeImpulse, EdgeImpulseUsageReport, UsageReports
-from usage_reports._progress import Progress, duration
-from usage_reports._sinks import Received
+from usage_reports.cli._progress import Progress, duration
+from usage_reports.destinations._sinks import Received
 from usage_reports.testing import SANDBOX_EDGE_IMPULSE_API_KEY, Reply, VendorSimulators
 
 EDGE_IMPULSE = ["edge-impulse", "--organization-id", "1", "--inner-organization-id", "2", "--report-id", "3"]

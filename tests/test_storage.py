@@ -28,9 +28,9 @@ from usage_reports import (
     StorageError,
     UnexpectedResponse,
 )
-from usage_reports import _storage as storage
-from usage_reports._object_stores import FsspecStore, ObjectLocation, redact_storage_text
-from usage_reports._storage import RemoteSink
+from usage_reports.destinations import _storage as storage
+from usage_reports.destinations._object_stores import FsspecStore, ObjectLocation, redact_storage_text
+from usage_reports.destinations._storage import RemoteSink
 from usage_reports.testing import Reply, VendorSimulators
 
 

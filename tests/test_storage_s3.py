@@ -26,7 +26,7 @@ from usage_reports import (
     UnexpectedResponse,
     UsageReports,
 )
-from usage_reports import _storage as storage
+from usage_reports.destinations import _storage as storage
 from usage_reports.testing import Reply, VendorSimulators
 
 #: Over one 8 MiB part: the report goes up as a multipart upload of three parts.

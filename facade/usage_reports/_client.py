@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ._models import UsageReport
     from ._ratelimit import RateLimiter
     from ._redact import Redactor
-    from ._sinks import BinaryStream, MemorySink, ProgressCallback, Sink
+    from .destinations._sinks import BinaryStream, MemorySink, ProgressCallback, Sink
 
     #: Where download() writes: a local path, an object-store URL, or a binary file object (streamed into).
     Destination = str | os.PathLike[str] | BinaryStream
@@ -67,7 +67,7 @@ def _core() -> _Core:
     from ._drivers import run_async, run_sync
     from ._engine import Job, flow, transfer
     from ._providers import provider_for_request, provider_named
-    from ._sinks import MemorySink
+    from .destinations._sinks import MemorySink
 
     return _Core(Job, transfer, flow, provider_for_request, provider_named, MemorySink, run_sync, run_async)
 
@@ -189,7 +189,7 @@ class _BaseUsageReports:
         max_fetch_size: int,
     ) -> None:
         from ._logging import install_http_log_guard
-        from ._sinks import fetch_size_cap
+        from .destinations._sinks import fetch_size_cap
 
         self._shared = _Shared(_given_settings(settings, named), os.environ if environ is None else environ)
         self.timeout = _timeout(timeout)
@@ -280,8 +280,8 @@ class _BaseUsageReports:
     ) -> tuple[Transfer, Redactor]:
         if not isinstance(overwrite, bool):
             raise InvalidRequest("overwrite must be True or False")
-        from ._sinks import FileSink, StreamSink, check_destination, is_stream
-        from ._storage import ObjectLocation, RemoteSink, resolve
+        from .destinations._sinks import FileSink, StreamSink, check_destination, is_stream
+        from .destinations._storage import ObjectLocation, RemoteSink, resolve
 
         if is_stream(path):  # a file object (stdout for the CLI's -o -): each chunk written as it arrives
             return self._transfer(request, StreamSink(cast("BinaryStream", path), on_progress=on_progress), settings)
@@ -452,7 +452,7 @@ class AsyncUsageReports(_BaseUsageReports):
         the same bytes twice). ``on_progress(bytes_so_far)`` is called per chunk received (with 0 when a
         retry starts over); ``bytes_so_far.total`` is the size the server announced, or None.
         """
-        from ._storage import is_remote
+        from .destinations._storage import is_remote
 
         if is_remote(path):  # checking the store is network I/O: not on the event loop
             import asyncio  # loaded already by whoever awaits this; sync users never pay for it

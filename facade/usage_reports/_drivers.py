@@ -28,7 +28,7 @@ from ._decode import BodyDecoder
 from ._engine import Commit, Operation, ReadSmall, Receive, Send, Sleep
 from ._logging import guarded
 from ._redact import Redactor
-from ._sinks import Sink
+from .destinations._sinks import Sink
 
 T = TypeVar("T")
 #: What a driver runs: a transfer (ending in a UsageReport) or a provider flow (ending in its value).

@@ -55,8 +55,8 @@ from ._models import UsageReport
 from ._ratelimit import RateLimiter, Slot
 from ._redact import Redactor, printable
 from ._retry import is_retryable_status, parse_retry_after, retry_delay
-from ._sinks import Sink
 from ._urls import SecretURL, insecure_reason, origin
+from .destinations._sinks import Sink
 
 #: Longest vendor message quoted in an error (the body excerpt has its own cap).
 _MAX_MESSAGE = 500

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
-from ..._cliargs import add_examples
 from ..._contract import Adapter, ConfigKey, Expansion, ReportRequest, VendorProvider
 from ..._exceptions import InvalidRequest
 from ..._periods import Period
+from ...cli._args import add_examples
 from ._model import Altostrat, AltostratUsagePdf
 
 if TYPE_CHECKING:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from ..._cliargs import add_examples, int_at_least, seconds
 from ..._contract import Adapter, Command, ConfigKey, Expansion, Flow, ReportRequest, VendorProvider
 from ..._exceptions import InvalidRequest
 from ..._periods import Period
+from ...cli._args import add_examples, int_at_least, seconds
 from ._model import DEFAULT_MAX_WAIT, DEFAULT_POLL_INTERVAL, EdgeImpulse, EdgeImpulseUsageReport, ReportInfo, Tenant
 
 if TYPE_CHECKING:

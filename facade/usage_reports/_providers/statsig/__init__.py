@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
-from ..._cliargs import add_examples, timestamp
 from ..._contract import Adapter, ConfigKey, Expansion, RateLimits, ReportRequest, VendorProvider
 from ..._exceptions import InvalidRequest
 from ..._periods import Period, parse_timestamp
+from ...cli._args import add_examples, timestamp
 from ._model import STATSIG_API_VERSION, STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
 
 if TYPE_CHECKING:

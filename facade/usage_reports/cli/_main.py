@@ -26,22 +26,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
-from ._batch import DEFAULT_CONCURRENCY, BaseSettings, exit_code_of, run_batch
-from ._cliargs import add_examples, day, int_at_least, seconds
-from ._client import UsageReports
-from ._config import COMMON_KEYS, DEFAULT_KEYS, DEFAULTS_TABLE, ConfigError, example_config, load_config
-from ._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from ._contract import Command, Provider, ReportRequest
-from ._exceptions import InvalidRequest, MissingCredentials, UsageReportsError
-from ._logging import JsonLogFormatter, TextLogFormatter, json_line
-from ._models import UsageReport
+from .._client import UsageReports
+from .._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from .._contract import Command, Provider, ReportRequest
+from .._exceptions import InvalidRequest, MissingCredentials, UsageReportsError
+from .._logging import JsonLogFormatter, TextLogFormatter, json_line
+from .._models import UsageReport
+from .._periods import PERIOD_HELP, Period, zone
+from .._providers import providers
+from .._signals import exit_status, stopping_on_signals
+from .._version import __version__
+from ..batch._config import COMMON_KEYS, DEFAULT_KEYS, DEFAULTS_TABLE, ConfigError, example_config, load_config
+from ..batch._runner import DEFAULT_CONCURRENCY, BaseSettings, exit_code_of, run_batch
+from ..destinations._storage import is_remote
+from ._args import add_examples, day, int_at_least, seconds
 from ._output import LOG_FORMATS, PROG, Output, UsageError, error_message, print_rows
-from ._periods import PERIOD_HELP, Period, zone
 from ._progress import human_size
-from ._providers import providers
-from ._signals import exit_status, stopping_on_signals
-from ._storage import is_remote
-from ._version import __version__
 
 if TYPE_CHECKING:
     import httpx
@@ -570,7 +570,7 @@ def _transport(name: str) -> Callable[[], httpx.AsyncBaseTransport] | None:
     if name == "httpx":
         return None
     try:
-        from .aiohttp_transport import AiohttpTransport
+        from ..aiohttp_transport import AiohttpTransport
     except ImportError as exc:
         raise UsageError(
             f"--transport aiohttp: aiohttp cannot be imported ({exc}); pip install 'usage-reports[aiohttp]'"
@@ -598,7 +598,7 @@ def _fetch_all(args: argparse.Namespace, out: Output) -> int:
 
 
 def _manifest(args: argparse.Namespace, out: Output) -> int:
-    from ._manifest import show
+    from ..batch._manifest import show
 
     return show(args.dir, out)
 

@@ -21,11 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from . import _storage as storage
-from ._client import AsyncUsageReports
-from ._config import Config, ConfigError, Entry
-from ._contract import Expansion, Provider, ProviderSettings
-from ._exceptions import (
+from .._client import AsyncUsageReports
+from .._contract import Expansion, Provider, ProviderSettings
+from .._exceptions import (
     APIError,
     ConnectionFailed,
     InvalidRequest,
@@ -33,7 +31,13 @@ from ._exceptions import (
     StorageError,
     UsageReportsError,
 )
-from ._logging import bind_logging_context
+from .._logging import bind_logging_context
+from .._periods import Period
+from .._providers import provider_named
+from ..cli._output import Output, print_table, record_label
+from ..cli._progress import Progress
+from ..destinations import _storage as storage
+from ._config import Config, ConfigError, Entry
 from ._manifest import (
     MANIFEST_NAME,
     Folder,
@@ -45,10 +49,6 @@ from ._manifest import (
     now_iso,
     stored_sha256,
 )
-from ._output import Output, print_table, record_label
-from ._periods import Period
-from ._progress import Progress
-from ._providers import provider_named
 
 if TYPE_CHECKING:
     import httpx
@@ -339,7 +339,7 @@ class Batch:
 
 def out_dir_for(template: str, period: Period | None) -> Folder:
     """--out-dir with ``{period}`` replaced by the batch's period label (2026-10, or START..END); a URL stays a str."""
-    from ._output import UsageError
+    from ..cli._output import UsageError
 
     if "{period}" in template:
         if period is None:
@@ -356,7 +356,7 @@ def out_dir_for(template: str, period: Period | None) -> Folder:
 
 def _prepare(folder: Folder) -> None:
     """A local --out-dir is created; a URL's bucket is checked when the lock is taken."""
-    from ._output import UsageError
+    from ..cli._output import UsageError
 
     if isinstance(folder, str):
         return
@@ -386,7 +386,7 @@ def run_batch(
 
     ``transport`` makes the HTTP transport of the batch's client, inside its event loop (None: httpx's own).
     """
-    from ._output import counts
+    from ..cli._output import counts
 
     folder = out_dir_for(str(out_dir), config.period)
     planned = plan(config.entries, base, environ, source)

@@ -25,11 +25,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from ._contract import Expansion, Provider, ReportRequest
-from ._exceptions import InvalidRequest
-from ._periods import Period
-from ._providers import provider_named, providers
-from ._validators import kind_of
+from .._contract import Expansion, Provider, ReportRequest
+from .._exceptions import InvalidRequest
+from .._periods import Period
+from .._providers import provider_named, providers
+from .._validators import kind_of
 
 COMMON_KEYS: Final = ("name", "credential_env", "credential_type", "period")
 DEFAULTS_TABLE: Final = "defaults"
@@ -125,7 +125,7 @@ def parse_config(
     try:
         if zone_name is not None and not isinstance(zone_name, str):
             raise InvalidRequest(f"expected a string like Europe/Berlin, got {kind_of(zone_name)}")
-        from ._periods import zone
+        from .._periods import zone
 
         zone(zone_name)
     except InvalidRequest as exc:

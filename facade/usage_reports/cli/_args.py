@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from ._exceptions import InvalidRequest
-from ._periods import parse_timestamp
+from .._exceptions import InvalidRequest
+from .._periods import parse_timestamp
 
 if TYPE_CHECKING:
     import argparse  # imported where an option is parsed: a library user never pays for it

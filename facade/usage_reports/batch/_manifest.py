@@ -75,14 +75,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Final, Literal
 
-from . import _storage as storage
+from .._exceptions import InvalidRequest, UsageReportsError
+from .._logging import logger
+from .._version import __version__
+from ..cli._output import Output, UsageError
+from ..cli._progress import human_size
+from ..destinations import _storage as storage
+from ..destinations._object_stores import ObjectLocation, store_for
 from ._config import ConfigError
-from ._exceptions import InvalidRequest, UsageReportsError
-from ._logging import logger
-from ._object_stores import ObjectLocation, store_for
-from ._output import Output, UsageError
-from ._progress import human_size
-from ._version import __version__
 
 _HAVE_FLOCK: bool
 try:

@@ -12,16 +12,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from . import Altostrat, EdgeImpulse, Statsig
-from ._batch import EXIT_OK, BaseSettings, run_batch
-from ._config import parse_config_text
-from ._output import Output
-from .testing import (
+from .. import Altostrat, EdgeImpulse, Statsig
+from ..batch._config import parse_config_text
+from ..batch._runner import EXIT_OK, BaseSettings, run_batch
+from ..testing import (
     SANDBOX_ALTOSTRAT_TOKEN,
     SANDBOX_EDGE_IMPULSE_API_KEY,
     SANDBOX_STATSIG_CONSOLE_KEY,
     VendorSimulators,
 )
+from ._output import Output
 
 #: Large enough to show progress on a terminal, small enough to finish in well under a second.
 DEMO_EDGE_IMPULSE_REPORT_SIZE: Final = 2 * 1024 * 1024

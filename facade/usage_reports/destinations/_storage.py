@@ -28,9 +28,9 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
-from ._exceptions import InvalidRequest, StorageError
+from .._exceptions import InvalidRequest, StorageError
+from .._redact import REDACTED, Redactor
 from ._object_stores import ALIASES, BACKENDS, ObjectLocation, Store, missing_extra, store_for
-from ._redact import REDACTED, Redactor
 from ._sinks import FileSink, ProgressCallback, Sink
 
 __all__ = [

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from ._decode import BodyRefused
-from ._exceptions import InvalidRequest, StorageError
+from .._decode import BodyRefused
+from .._exceptions import InvalidRequest, StorageError
 
 _TEMP_NAME_TRIES = 100
 _umask: int | None = None

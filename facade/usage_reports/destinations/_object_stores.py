@@ -33,9 +33,9 @@ from typing import IO, Any, Protocol, TypeVar
 
 import attrs
 
-from ._exceptions import InvalidRequest, MissingCredentials, StorageError, UsageReportsError
-from ._logging import logger
-from ._redact import REDACTED, Redactor
+from .._exceptions import InvalidRequest, MissingCredentials, StorageError, UsageReportsError
+from .._logging import logger
+from .._redact import REDACTED, Redactor
 
 T = TypeVar("T")
 

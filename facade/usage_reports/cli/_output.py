@@ -16,9 +16,9 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import IO, Any, Final
 
-from ._logging import json_line
+from .._logging import json_line
+from .._redact import Redactor, printable
 from ._progress import Progress, human_size
-from ._redact import Redactor, printable
 
 PROG: Final = "usage-reports"
 LOG_FORMATS: Final = ("text", "json")
@@ -122,8 +122,8 @@ class Output:
 
 def error_message(error: BaseException) -> str:
     """The library's own message; for an OSError, the file and the reason; for a bug, no detail at all."""
-    from ._config import ConfigError
-    from ._exceptions import UsageReportsError
+    from .._exceptions import UsageReportsError
+    from ..batch._config import ConfigError
 
     if isinstance(error, UsageReportsError | ConfigError | UsageError):
         return str(error)
