@@ -23,7 +23,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from typing import Final
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final
 
 import attrs
 import httpx
@@ -32,6 +34,12 @@ from usage_reports_clients.edgeimpulse.api.organizations import (
 )
 from usage_reports_clients.edgeimpulse.api.organizations import (
     whitelabel_admin_delete_organization_usage_report as delete_operation,
+)
+from usage_reports_clients.edgeimpulse.api.organizations import (
+    whitelabel_admin_get_organization_compute_time_usage as compute_time_operation,
+)
+from usage_reports_clients.edgeimpulse.api.organizations import (
+    whitelabel_admin_get_organization_info as info_operation,
 )
 from usage_reports_clients.edgeimpulse.api.organizations import (
     whitelabel_admin_get_organization_usage_report as get_operation,
@@ -43,9 +51,11 @@ from usage_reports_clients.edgeimpulse.api.organizations import (
     whitelabel_admin_get_organizations as tenants_operation,
 )
 from usage_reports_clients.edgeimpulse.models import (
+    AdminGetOrganizationComputeTimeUsageResponse,
     AdminGetOrganizationsResponse,
     AdminGetReportResponse,
     AdminGetReportsResponse,
+    AdminOrganizationInfoResponse,
     GenericApiResponse,
     Report,
     StartJobResponse,
@@ -56,6 +66,7 @@ from ..._exceptions import PermissionDenied, ReportJobFailed, ReportWaitExceeded
 from ..._periods import Period
 from .._http import make_request
 from ._model import EdgeImpulse, EdgeImpulseUsageReport, ReportInfo, ReportStatus, Tenant
+from ._usage import ComputeTime, DailyMetrics, EntitlementLimits, TenantInfo
 
 PROVIDER: Final = "edge_impulse"
 #: Items asked for per page of a listing.
@@ -186,6 +197,87 @@ def delete_report(
     body = yield _request(settings, "whitelabelAdminDeleteOrganizationUsageReport", kwargs, idempotent=False)
     _parse("whitelabelAdminDeleteOrganizationUsageReport", body, GenericApiResponse.from_dict)
     return None
+
+
+def _exact(data: Mapping[str, Any], key: str) -> Decimal | None:
+    """A number exactly as the JSON text has it (``data`` parsed with Decimal floats); None when absent."""
+    value = data.get(key)
+    if value is None or isinstance(value, bool):
+        return None
+    return Decimal(value) if isinstance(value, int | Decimal) else None
+
+
+def _exact_body(body: bytes | None) -> Mapping[str, Any]:
+    data = json.loads(body or b"", parse_float=Decimal)
+    assert isinstance(data, dict)  # _parse checked it is an object
+    return data
+
+
+def compute_time(
+    settings: EdgeImpulse, organization_id: int, inner_organization_id: int, period: Period
+) -> Flow[ComputeTime]:
+    """A tenant's CPU, GPU and total compute time over the period, exactly as reported."""
+    kwargs = compute_time_operation.request_kwargs(
+        organization_id, inner_organization_id, start_date=period.start, end_date=period.end
+    )
+    operation = "whitelabelAdminGetOrganizationComputeTimeUsage"
+    body = yield _request(settings, operation, kwargs)
+    _parse(operation, body, AdminGetOrganizationComputeTimeUsageResponse.from_dict)  # the spec's shape, success
+    data = _exact_body(body)
+    return ComputeTime(
+        organization_id,
+        inner_organization_id,
+        period,
+        _exact(data, "cpuComputeTime"),
+        _exact(data, "gpuComputeTime"),
+        _exact(data, "totalComputeTime"),
+    )
+
+
+def tenant_info(settings: EdgeImpulse, organization_id: int, inner_organization_id: int) -> Flow[TenantInfo]:
+    """A tenant's contract start, entitlement limits, storage and daily metrics (the last 365 days)."""
+    kwargs = info_operation.request_kwargs(organization_id, inner_organization_id)
+    operation = "whitelabelAdminGetOrganizationInfo"
+    body = yield _request(settings, operation, kwargs)
+    model = _parse(operation, body, AdminOrganizationInfoResponse.from_dict)
+    assert isinstance(model, AdminOrganizationInfoResponse)
+    data = _exact_body(body)
+    raw_limits = data.get("entitlementLimits")
+    limits = None
+    if isinstance(raw_limits, dict):
+        projects, users = raw_limits.get("numberOfProjects"), raw_limits.get("numberOfUsers")
+        limits = EntitlementLimits(
+            _exact(raw_limits, "totalStorage"),
+            _exact(raw_limits, "computeTimePerYear"),
+            _exact(raw_limits, "gpuComputeTimePerYear"),
+            projects if isinstance(projects, int) else None,
+            users if isinstance(users, int) else None,
+        )
+    since = model.compute_time_current_contract_since
+    daily = model.daily_metrics if isinstance(model.daily_metrics, list) else []
+    return TenantInfo(
+        organization_id,
+        inner_organization_id,
+        model.billable if isinstance(model.billable, bool) else None,
+        limits,
+        since if isinstance(since, datetime) else None,
+        _exact(data, "totalStorage"),
+        _exact(data, "cpuComputeTime"),
+        _exact(data, "gpuComputeTime"),
+        _exact(data, "totalComputeTime"),
+        tuple(
+            DailyMetrics(
+                record.date,
+                record.cpu_compute_time_seconds,
+                record.gpu_compute_time_seconds,
+                record.compute_time_seconds,
+                record.total_storage_size_bytes,
+                record.total_users,
+                record.total_projects,
+            )
+            for record in daily
+        ),
+    )
 
 
 @attrs.frozen
