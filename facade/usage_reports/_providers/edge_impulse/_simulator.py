@@ -56,6 +56,7 @@ __all__ = [
     "SANDBOX_EDGE_IMPULSE_JWT",
     "SANDBOX_EDGE_IMPULSE_NON_ADMIN_API_KEY",
     "EdgeImpulseSimulator",
+    "ListingFault",
     "SimulatedReport",
     "SimulatedTenant",
     "daily_usage",
@@ -95,6 +96,9 @@ _ADMIN: Final = {"id": 1, "name": "Sandbox Admin", "username": "sandbox-admin"}
 _NOT_FOUND: Final = {"success": False, "error": "Not found"}
 
 ReportState = Literal["pending", "finished", "failed"]
+#: A hostile listing: "same_page_forever" (offset ignored, a huge total), "ignores_offset" (offset ignored, the
+#: right total), "total_too_low" (a total of 2 whatever the pages hold), "total_too_high" (the total plus 1000).
+ListingFault = Literal["same_page_forever", "ignores_offset", "total_too_low", "total_too_high"]
 
 
 # --- The report CSV --------------------------------------------------------------------
@@ -284,6 +288,12 @@ class EdgeImpulseSimulator:
         self.whitelabel_id = DEFAULT_WHITELABEL_ID
         self.page_size = DEFAULT_PAGE_SIZE
         self.pending_polls = DEFAULT_PENDING_POLLS
+        self.listing_fault: ListingFault | None = None
+        """How the tenant and report listings misbehave (None: they page as the spec says); see ListingFault."""
+        self.success_false: dict[str, str] = {}
+        """Answers 200 ``{"success": false, "error": TEXT}`` instead, keyed by "tenants", "reports" or "create"."""
+        self.created_period_shift = timedelta(0)
+        """Created reports cover the asked period moved by this much (a vendor answering for the wrong period)."""
         self._lock = threading.Lock()
         self._report_sizes: dict[int, int] = {}
         self._tenants: dict[int, SimulatedTenant] = {}
@@ -314,6 +324,9 @@ class EdgeImpulseSimulator:
             self.whitelabel_id = DEFAULT_WHITELABEL_ID
             self.page_size = DEFAULT_PAGE_SIZE
             self.pending_polls = DEFAULT_PENDING_POLLS
+            self.listing_fault = None
+            self.success_false = {}
+            self.created_period_shift = timedelta(0)
             self._tenants.clear()
             self._failing.clear()
             self._reports.clear()
@@ -494,7 +507,10 @@ class EdgeImpulseSimulator:
             page_size = self.page_size
         if search:
             tenants = [tenant for tenant in tenants if search in f"{tenant.id} {tenant.name}".lower()]
+        if refused := self._refused("tenants"):
+            return refused
         offset, limit = page
+        offset, total = self._faulty(offset, len(tenants))
         shown = tenants[offset : offset + min(limit or page_size, page_size)]
         organizations = [
             {
@@ -506,22 +522,42 @@ class EdgeImpulseSimulator:
             }
             for tenant in shown
         ]
-        return Answer.json(200, {"success": True, "organizations": organizations, "total": len(tenants)})
+        return Answer.json(200, {"success": True, "organizations": organizations, "total": total})
 
     def _list_reports(self, request: RecordedRequest, tenant_id: int) -> Answer:
         """Under the lock."""
         page = _page(request.params())
         if page is None:
             return _bad_request("limit and offset must be integers")
+        if refused := self._refused("reports"):
+            return refused
         offset, limit = page
         listed = sorted(
             (report for report in self._reports.values() if report.tenant_id == tenant_id and not report.deleted),
             key=lambda report: report.id,
             reverse=True,
         )
+        offset, total = self._faulty(offset, len(listed))
         shown = listed[offset : offset + min(limit or self.page_size, self.page_size)]
         reports = [self._observe(report) for report in shown]
-        return Answer.json(200, {"success": True, "reports": reports, "totalCount": len(listed)})
+        return Answer.json(200, {"success": True, "reports": reports, "totalCount": total})
+
+    def _faulty(self, offset: int, count: int) -> tuple[int, int]:
+        """The offset served and the total stated, as ``listing_fault`` has them."""
+        fault = self.listing_fault
+        if fault == "same_page_forever":
+            return 0, 1_000_000
+        if fault == "ignores_offset":
+            return 0, count
+        if fault == "total_too_low":
+            return offset, min(count, 2)
+        if fault == "total_too_high":
+            return offset, count + 1000
+        return offset, count
+
+    def _refused(self, route: str) -> Answer | None:
+        error = self.success_false.get(route)
+        return None if error is None else Answer.json(200, {"success": False, "error": error})
 
     def _create(self, request: RecordedRequest, tenant_id: int) -> Answer:
         """Under the lock."""
@@ -530,6 +566,9 @@ class EdgeImpulseSimulator:
         start, end = period
         if start is None or end is None:
             return _bad_request("startDate and endDate are required RFC 3339 date-times with an offset")
+        if refused := self._refused("create"):
+            return refused
+        start, end = start + self.created_period_shift, end + self.created_period_shift
         report = SimulatedReport(
             id=next(self._report_ids),
             job_id=next(self._job_ids),
