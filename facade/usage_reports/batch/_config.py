@@ -374,7 +374,7 @@ def example_config() -> str:
 
 
 class Problem(str):
-    """One mistake of a config: the entry (``edge_impulse[1]``) and the key it is about, when known, and why.
+    """One mistake of a config: the entry (``<provider>[1]``) and the key it is about, when known, and why.
 
     It is also its line of text (a ``str``, as ``ConfigError.problems`` held
     before): a problem made of a message alone is that message.

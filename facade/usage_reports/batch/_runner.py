@@ -38,7 +38,7 @@ from .._exceptions import (
     StorageError,
     UsageReportsError,
 )
-from .._logging import bind_logging_context, logger
+from .._logging import bind_logging_context
 from .._periods import Period
 from .._providers import provider_for_settings, provider_named
 from .._redact import Redactor, printable
@@ -626,14 +626,6 @@ async def _arun(
                 records = await batch.run(planned)
             summary = state.finish(records)
     code = summary.exit_code if summary.exit_code is not None else EXIT_FAILED
-    logger.info(
-        "fetch-all: %d downloaded, %d skipped, %d failed into %s (exit %d)",
-        summary.downloaded,
-        summary.skipped,
-        summary.failed,
-        folder,
-        code,
-    )
     return RunResult(
         state="finished" if summary.ok else "failed",
         exit_code=code,
