@@ -32,6 +32,7 @@ from usage_reports.batch import (
     Problem,
     Record,
     RunPlanned,
+    RunResult,
     arun,
     run,
 )
@@ -59,8 +60,9 @@ def _config(tmp_path: Path, text: str = MONTHLY_CONFIG) -> Path:
     return path
 
 
+@pytest.mark.parametrize("call", ["run", "arun"])
 def test_run_from_python_writes_the_manifest_fetch_all_writes_and_prints_nothing(
-    run: Run, tmp_path: Path, simulators: VendorSimulators, capfd: pytest.CaptureFixture[str]
+    run: Run, tmp_path: Path, simulators: VendorSimulators, capfd: pytest.CaptureFixture[str], call: str
 ) -> None:
     """Each side runs on its own fresh simulators (a report made by one run is reused by the next), one download at
     a time (the simulated vendor numbers the reports it creates, and their bytes, in the order they are asked for)."""
@@ -72,7 +74,7 @@ def test_run_from_python_writes_the_manifest_fetch_all_writes_and_prints_nothing
 
     with VendorSimulators() as python_sims:
         capfd.readouterr()
-        result = run_from_python(path, tmp_path / "python" / "{period}", vendor_environment(python_sims))
+        result = run_from_python(call, path, tmp_path / "python" / "{period}", vendor_environment(python_sims))
         captured = capfd.readouterr()
     assert (captured.out, captured.err) == ("", "")
 
@@ -88,8 +90,10 @@ def test_run_from_python_writes_the_manifest_fetch_all_writes_and_prints_nothing
     assert {r.path for r in result.records} == {r["path"] for r in python_manifest["entries"]}
 
 
-def run_from_python(path: Path, out_dir: Path, environ: dict[str, str]) -> Any:
+def run_from_python(call: str, path: Path, out_dir: Path, environ: dict[str, str]) -> RunResult:
     config = Config.load(path)
+    if call == "arun":
+        return asyncio.run(arun(config, out_dir=str(out_dir), as_of=AS_OF, environ=environ, concurrency=1))
     return run(config, out_dir=str(out_dir), as_of=AS_OF, environ=environ, concurrency=1)
 
 

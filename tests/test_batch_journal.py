@@ -10,15 +10,12 @@ from typing import Any
 import pytest
 from manifest_checks import manifest_of
 from usage_reports.batch._config import ConfigError
+from usage_reports.batch._document import merge
 from usage_reports.batch._errors import FolderInUse
-from usage_reports.batch._manifest import (
-    JOURNAL_NAME,
-    LOCK_NAME,
-    RunState,
-    merge,
-    read_journal,
-)
+from usage_reports.batch._journal import JOURNAL_NAME, read_journal
+from usage_reports.batch._lock import LOCK_NAME
 from usage_reports.batch._records import Record, record_from_json
+from usage_reports.batch._state import RunState
 
 
 def _record(path: str | None, run_id: str, *, ok: bool = True) -> Record:
