@@ -27,7 +27,7 @@ from .._version import __version__
 from ..destinations import _storage as storage
 from ._config import ConfigError
 from ._errors import names
-from ._records import Record, Summary, problems_of, record_from_json, summary_from_json, to_json
+from ._records import InvalidRecord, Record, Summary, problems_of, record_from_json, summary_from_json, to_json
 
 MANIFEST_NAME: Final = "manifest.json"
 MANIFEST_FORMAT: Final = "usage-reports manifest"
@@ -144,13 +144,13 @@ def parse_manifest(text: str, where: str) -> Manifest:
     for index, item in enumerate(raw):
         try:
             entries.append(record_from_json(item))
-        except Exception as exc:  # cattrs' validation errors: every problem, with its key
+        except InvalidRecord as exc:  # every problem, with its key
             problems.extend(problems_of(exc, where, f"entries[{index}]"))
     summary: Summary | None = None
     if isinstance(document.get("summary"), dict):
         try:
             summary = summary_from_json(document["summary"])
-        except Exception as exc:
+        except InvalidRecord as exc:
             problems.extend(problems_of(exc, where, "summary"))
     if problems:
         raise ConfigError(*problems, f"{where}: move it away or choose another {out_dir}")

@@ -31,7 +31,7 @@ from ._config import ConfigError
 from ._document import Folder, Manifest, epoch, is_remote, merge, now_iso, write_manifest
 from ._errors import names
 from ._lock import RunInfo
-from ._records import Record, State, Summary, record_from_json, summarize, to_json
+from ._records import InvalidRecord, Record, State, Summary, record_from_json, summarize, to_json
 
 JOURNAL_NAME: Final = ".manifest.journal"
 JOURNAL_FORMAT: Final = "usage-reports manifest journal"
@@ -87,7 +87,7 @@ def read_journal(path: Path) -> Journal | None:
     for value in parsed[1:]:
         try:
             records.append(record_from_json(value))
-        except Exception:  # cattrs' validation errors: a line written by no version of ours
+        except InvalidRecord:  # a line written by no version of ours
             logger.warning("manifest: %s: a line that is not a record was left out", path)
     return Journal(parsed[0], records)
 

@@ -198,6 +198,9 @@ def summarize(
     )
 
 
+#: What structuring a record or summary raises when the JSON is not one: every problem, each with its key path.
+InvalidRecord: Final = cattrs.BaseValidationError
+
 #: Records and summaries to JSON objects and back; None values are written (the schema requires every key).
 converter: Final = cattrs.Converter(forbid_extra_keys=False)
 
@@ -217,8 +220,6 @@ def summary_from_json(document: object) -> Summary:
     return converter.structure(document, Summary)
 
 
-def problems_of(error: Exception, where: str, path: str) -> list[str]:
+def problems_of(error: cattrs.BaseValidationError, where: str, path: str) -> list[str]:
     """Every problem cattrs found, one line each, naming the key path (``path``: the value's own)."""
-    if isinstance(error, cattrs.BaseValidationError):
-        return [f"{where}: {line}" for line in cattrs.transform_error(error, path=path)]
-    return [f"{where}: {path}: {error}"]
+    return [f"{where}: {line}" for line in cattrs.transform_error(error, path=path)]

@@ -46,7 +46,8 @@ from .._signals import exit_status
 from ..destinations import _storage as storage
 from ._config import Config, ConfigError, Entry
 from ._document import MANIFEST_NAME, Folder, is_remote, location, now_iso, stored_sha256
-from ._errors import Names, OutDirError, names, using_names
+from ._errors import Names, OutDirError, using_names
+from ._errors import names as wording
 from ._records import Error, Record, RecordPeriod, Summary
 from ._state import RunState
 
@@ -294,8 +295,8 @@ class Batch:
         for record in failed:
             self.state.record(record)
         if not is_remote(self.out_dir):
-            names = [item.entry.filename for item in planned]
-            await asyncio.to_thread(self.state.clean_stale_parts, names)
+            filenames = [item.entry.filename for item in planned]
+            await asyncio.to_thread(self.state.clean_stale_parts, filenames)
         records: list[Record | None] = [*failed, *([None] * len(planned))]
         offset = len(failed)
 
@@ -330,15 +331,15 @@ class Batch:
         results = await asyncio.gather(*(expand(item) for item in planned))
         expanded: list[Planned] = []
         failed: list[Record] = []
-        names: set[str] = set()
+        seen: set[str] = set()
         for result in results:
             if isinstance(result, Record):
                 failed.append(result)
                 continue
             for item in result:
-                if item.entry.filename in names:  # "all" and an explicit entry for the same tenant: one download
+                if item.entry.filename in seen:  # "all" and an explicit entry for the same tenant: one download
                     continue
-                names.add(item.entry.filename)
+                seen.add(item.entry.filename)
                 expanded.append(item)
         if len(expanded) + len(failed) != len(planned):
             self.emit(RunPlanned(len(expanded) + len(failed)))
@@ -415,18 +416,18 @@ class Batch:
                     tenant_name=before.tenant_name,
                 )
         message = (
-            f"{target} already exists and is not the file {MANIFEST_NAME} recorded; use {names().force} to replace it"
+            f"{target} already exists and is not the file {MANIFEST_NAME} recorded; use {wording().force} to replace it"
         )
         return _failure(entry, self.run_id, _error("FileExists", message), EXIT_USAGE, now_iso())
 
 
 def out_dir_for(template: str, period: Period | None) -> Folder:
     """out_dir with ``{period}`` replaced by the batch's period label (2026-10, or START..END); a URL stays a str."""
-    option = names().out_dir
+    option = wording().out_dir
     if "{period}" in template:
         if period is None:
             raise OutDirError(
-                f"{option} uses {{period}}, but no period is set: give {names().period} or [defaults] period"
+                f"{option} uses {{period}}, but no period is set: give {wording().period} or [defaults] period"
             )
         template = template.replace("{period}", period.label)
     try:
@@ -446,7 +447,7 @@ def _prepare(folder: Folder) -> None:
     """A local out_dir is created; a URL's bucket is checked when the lock is taken."""
     if isinstance(folder, str):
         return
-    option = names().out_dir
+    option = wording().out_dir
     if folder.exists() and not folder.is_dir():
         raise OutDirError(f"{option} {folder} exists and is not a folder")
     try:
