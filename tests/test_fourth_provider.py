@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fourth_provider import ACME, SANDBOX_ACME_KEY, SPEC, Acme, AcmeUsage
+from fourth_provider import ACME, SANDBOX_ACME_KEY, SPEC, Acme, AcmeSimulator, AcmeUsage
 from spec_validation import assert_matches_spec
 from usage_reports import (
     AsyncUsageReports,
@@ -26,7 +26,7 @@ from usage_reports import (
     UsageReports,
 )
 from usage_reports._providers import provider_named, registered
-from usage_reports.testing import VendorSimulators
+from usage_reports.testing import VendorSimulators, simulator_registered
 
 TESTS = Path(__file__).resolve().parent
 OCTOBER = Period.month(2026, 10)
@@ -40,7 +40,8 @@ BOOTSTRAP = (
 
 @pytest.fixture
 def acme_sims() -> Iterator[VendorSimulators]:
-    with registered(ACME), VendorSimulators() as sims:  # the registry gives the simulators their vendors
+    # the provider registry gives the simulators their vendors; the testing registry, their simulators
+    with registered(ACME), simulator_registered("acme", AcmeSimulator), VendorSimulators() as sims:
         yield sims
         api_requests = sims.requests_to("acme")
         for recorded in api_requests:
