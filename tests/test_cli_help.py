@@ -8,6 +8,7 @@ only parses, before any I/O).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import shlex
@@ -21,6 +22,7 @@ from cli_runner import clean_environment
 from usage_reports._fields import specs
 from usage_reports._providers import providers
 from usage_reports.batch._config import ConfigError, config_keys, parse_config
+from usage_reports.cli import _main as _cli
 from usage_reports.cli._args import EXAMPLES_HEADING
 from usage_reports.cli._main import build_parser, main
 
@@ -305,3 +307,42 @@ def test_shell_completion_offers_commands_and_options_when_argcomplete_is_instal
     completions = [word.strip() for word in answer.read_text(encoding="utf-8").split("\n")]
     assert offered in completions
     assert not_offered not in completions
+
+
+# --- common options before or after the command ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--json", "-q", "-v", "--log-format", "json", "statsig", "--end", "2026-11-01"],
+        ["statsig", "--end", "2026-11-01", "--json", "-q", "-v", "--log-format", "json"],
+        ["--json", "-v", "statsig", "--end", "2026-11-01", "-q", "--log-format", "json"],
+    ],
+)
+def test_common_options_work_before_or_after_the_command(argv: list[str]) -> None:
+    args = _parses(argv)
+    assert (args.json, args.quiet, args.verbose, args.log_format) == (True, True, 1, "json")
+
+
+def test_common_options_left_out_keep_their_defaults_on_either_side() -> None:
+    args = _parses(["statsig", "--end", "2026-11-01"])
+    assert (args.json, args.quiet, args.verbose, args.log_format, args.max_retries, args.timeout) == (
+        False,
+        False,
+        0,
+        "text",
+        _cli.DEFAULT_MAX_RETRIES,
+        None,
+    )
+
+
+def test_json_before_the_command_gives_the_json_result(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("STATSIG_CONSOLE_API_KEY", raising=False)
+    assert main(["--json", "statsig", "--end", "2026-11-01", "-o", "out.csv"]) == 2
+    document = json.loads(capsys.readouterr().out)
+    assert document["ok"] is False
+    assert document["error"]["type"] == "MissingCredentials"
+    assert document["error"]["message"] == "statsig: no credential configured; set STATSIG_CONSOLE_API_KEY"
