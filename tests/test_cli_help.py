@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 from cli_runner import clean_environment
+from usage_reports._constants import DEFAULT_MAX_RETRIES
 from usage_reports._fields import specs
 from usage_reports._providers import providers
 from usage_reports.batch._config import ConfigError, config_keys, parse_config
-from usage_reports.cli import _main as _cli
 from usage_reports.cli._args import EXAMPLES_HEADING
 from usage_reports.cli._main import build_parser, main
 
@@ -332,7 +332,7 @@ def test_common_options_left_out_keep_their_defaults_on_either_side() -> None:
         False,
         0,
         "text",
-        _cli.DEFAULT_MAX_RETRIES,
+        DEFAULT_MAX_RETRIES,
         None,
     )
 
