@@ -11,7 +11,7 @@ from typing import Final
 import attrs
 
 from ..._contract import Flow, Wait
-from ..._exceptions import ReportJobFailed, ReportWaitExceeded
+from ..._exceptions import ReportJobFailed, ReportWaitExceeded, UnexpectedResponse
 from ._lifecycle import PROVIDER, create_report, get_report, list_reports
 from ._model import EdgeImpulseUsageReport
 from ._settings import EdgeImpulse, ReportInfo
@@ -78,6 +78,7 @@ def _find_by_job(
         reports = yield from list_reports(settings, request.organization_id, request.inner_organization_id)
         found = [r for r in reports if r.job_id == job_id]
         if found:
+            _check_period(found[0], request, where)
             return found[0].id, clock
         step = clock.next()
         if step is None:
@@ -91,6 +92,7 @@ def _wait_for(
 ) -> Flow[tuple[ReportInfo, _Clock]]:
     while True:
         report = yield from get_report(settings, request.organization_id, request.inner_organization_id, report_id)
+        _check_period(report, request, where)
         if report.status != "pending":
             return report, clock
         step = clock.next()
@@ -98,6 +100,17 @@ def _wait_for(
             raise _waited_too_long(where, request.max_wait, f"report {report_id} is still pending")
         pause, clock = step
         yield Wait(pause)
+
+
+def _check_period(report: ReportInfo, request: EdgeImpulseUsageReport, where: str) -> None:
+    """A report is used only for the period it covers: never saved under another period's name."""
+    if report.period != request.period:
+        raise UnexpectedResponse(
+            f"{where}: report {report.id} covers {report.period.iso()['start']} to {report.period.iso()['end']}, "
+            "not the period asked for; it is not used",
+            provider=PROVIDER,
+            status_code=200,
+        )
 
 
 def _waited_too_long(where: str, max_wait: float, what: str) -> ReportWaitExceeded:
