@@ -1,14 +1,16 @@
 """A test-only fourth provider, Acme Metering, declared the way a vendor's home declares one.
 
-It touches no generic module: one descriptor (settings, request, adapter,
-CLI arguments, config keys, simulator) registered with ``register()``. Its
-spec is tests/fixtures/fourth_provider/acme.yaml; the requests are built by
-hand here, where a real vendor's adapter uses its generated client.
+It touches no generic module: one descriptor (settings, request, adapter)
+registered with ``register()``, and its simulator registered with
+``usage_reports.testing.register_simulator``. It writes NO argparse and NO
+config code: its request's fields are declared once (``_fields.field``), and
+its CLI options (``--account-id``) and config keys (``account_id``) are derived
+from them. Its spec is tests/fixtures/fourth_provider/acme.yaml; the requests
+are built by hand here, where a real vendor's adapter uses its generated client.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,10 +19,12 @@ from urllib.parse import parse_qs
 
 import attrs
 import httpx
-from usage_reports import InvalidRequest, MissingCredentials, Period
-from usage_reports._contract import Accept, Adapter, ConfigKey, Decision, Expansion, ReportRequest, VendorProvider
-from usage_reports._validators import base_url, env_value, mask, optional_secret, positive_int
-from usage_reports.testing import Answer, RecordedRequest, SimulatedVendor, SimulatorContext
+from usage_reports import MissingCredentials, Period
+from usage_reports._contract import Accept, Adapter, Decision, VendorProvider
+from usage_reports._fields import field, positive_int
+from usage_reports._periods import period_value
+from usage_reports._validators import base_url, env_value, mask, optional_secret
+from usage_reports.testing import Answer, RecordedRequest, SimulatorContext
 
 SPEC: Final = Path(__file__).resolve().parent / "fixtures" / "fourth_provider" / "acme.yaml"
 SANDBOX_ACME_KEY: Final = "acme-sandbox-key"
@@ -30,8 +34,8 @@ SANDBOX_ACME_KEY: Final = "acme-sandbox-key"
 class AcmeUsage:
     """An Acme account's usage for a period, as a CSV."""
 
-    account_id: int = attrs.field(validator=positive_int)
-    period: Period = attrs.field(kw_only=True)
+    account_id: int = field(help="the Acme account", convert=positive_int, metavar="N", example="7")
+    period: Period = field(kw_only=True, period=True, help="the period of the usage", convert=period_value)
 
     provider: ClassVar[str] = "acme"
 
@@ -121,35 +125,12 @@ class AcmeProvider(VendorProvider[AcmeUsage, Acme]):
     command = "acme"
     summary = "one Acme account's usage for a period (CSV)"
     credential_variables = (Acme.ENV_KEY,)
-    takes_period = True
-    config_keys: ClassVar[tuple[ConfigKey, ...]] = (ConfigKey("account_id", True, "the account", "7"),)
 
     def __init__(self) -> None:
         super().__init__(AcmeUsage, Acme, AcmeAdapter)
 
     def with_credential(self, settings: object, kind: str, value: str) -> Acme:
         return attrs.evolve(self.settings_of(settings), key=value)
-
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--account-id", type=int, required=True, metavar="N", help="the account")
-
-    def request_from_arguments(self, args: argparse.Namespace, period: Period | None) -> AcmeUsage:
-        if period is None:
-            raise InvalidRequest("acme needs --period")
-        return AcmeUsage(args.account_id, period=period)
-
-    def request_from_config(
-        self, fields: Mapping[str, object], where: str, period: Period | None
-    ) -> list[ReportRequest | Expansion]:
-        account = fields["account_id"]
-        if isinstance(account, bool) or not isinstance(account, int):
-            raise InvalidRequest(f"{where}.account_id: expected an integer")
-        if period is None:
-            raise InvalidRequest(f"{where}.period: missing")
-        return [AcmeUsage(account, period=period)]
-
-    def simulator(self) -> SimulatedVendor:
-        return AcmeSimulator()
 
 
 ACME = AcmeProvider()

@@ -124,3 +124,80 @@ def test_core_modules_ask_the_registry_and_never_import_a_vendor_home(module: st
     assert len(homes) >= 3
     imports = _top_level_imports(module, PACKAGE / module)
     assert not [target for target in imports if any(target == home or target.startswith(home + ".") for home in homes)]
+
+
+# --- the whole import graph: type-only and deferred (in-function) imports count too -------------------------
+
+
+def _every_import(relative: str, path: Path) -> set[str]:
+    """Modules of the package this one names in ANY import: at the top, under TYPE_CHECKING, inside functions."""
+    name = _module_name(relative)
+    package = name if relative.endswith("__init__.py") else name.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            if target.startswith("usage_reports"):
+                found.add(target)
+                found.update(f"{target}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("usage_reports"))
+    return found
+
+
+def _full_graph() -> dict[str, set[str]]:
+    modules = _modules()
+    known = {_module_name(relative) for relative in modules}
+    return {
+        _module_name(relative): {
+            target for target in _every_import(relative, path) if target in known and target != _module_name(relative)
+        }
+        for relative, path in modules.items()
+    }
+
+
+def test_no_import_circle_even_counting_type_only_and_deferred_imports() -> None:
+    graph = _full_graph()
+    # the edges that made the one circle of 14 files: the contract typed with the client and the simulators
+    assert "usage_reports._client" not in graph["usage_reports._contract"]
+    assert "usage_reports.testing" not in graph["usage_reports._contract"]
+    assert "usage_reports._providers" in graph["usage_reports._client"]  # the check sees deferred imports
+    assert _cycles(graph) == []
+
+
+def test_the_full_graph_sees_imports_under_type_checking_and_in_functions(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ._client import X\n"
+        "def f():\n    from .testing import Y\n",
+        encoding="utf-8",
+    )
+    found = _every_import("m.py", module)
+    assert {"usage_reports._client", "usage_reports.testing"} <= found
+    assert not {"usage_reports._client", "usage_reports.testing"} & _top_level_imports("m.py", module)
+
+
+#: The core: _fields, _contract, the engine, the client, vendor homes... (not __main__, the entry point).
+_LOWER_LAYERS = re.compile(r"^(_[a-z][a-z_]*\.py|_providers/.*)$")
+
+
+def test_the_core_and_vendor_homes_name_no_argparse_cli_batch_or_testing() -> None:
+    """Each field is declared once as data: no vendor home (nor the contract) builds a parser or reads a config."""
+    offenders = []
+    for relative, path in _modules().items():
+        if not _LOWER_LAYERS.match(relative) or relative.endswith("_simulator.py"):
+            continue
+        imports = _every_import(relative, path)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        if "argparse" in names or any(
+            target.startswith(("usage_reports.cli", "usage_reports.batch", "usage_reports.testing"))
+            for target in imports
+        ):
+            offenders.append(relative)
+    assert len([r for r in _modules() if _LOWER_LAYERS.match(r)]) >= 25
+    assert offenders == []

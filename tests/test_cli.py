@@ -146,10 +146,10 @@ def test_json_prints_one_result_object_and_quiet_prints_nothing(run: Run, tmp_pa
         (("statsig",), "--end"),
         (("statsig", "--end", "2026-11-01T00:00:00"), "offset"),
         (("statsig", "--end", "November"), "ISO date"),
-        (("statsig", "--start", "2026-11-01", "--end", "2026-10-01"), "start must be before end"),
+        (("statsig", "--start", "2026-11-01", "--end", "2026-10-01"), "statsig: --start must be before --end"),
         (
             ("edge-impulse", "--organization-id", "0", "--inner-organization-id", "1", "--report-id", "1"),
-            "--organization-id: 0 must be 1 or more",
+            "--organization-id: must be a positive integer, got 0",
         ),
         (("altostrat", "--workspace-id", "ws a"), "whitespace"),
         (("fetch-all", "--out-dir", "out"), "CONFIG"),

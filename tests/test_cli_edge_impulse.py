@@ -50,9 +50,9 @@ def test_the_report_listing_shows_period_and_status(run: Run, simulators: Vendor
     [
         (
             ("--report-id", "3", "--period", "2026-10"),
-            "exactly one of --period (e.g. --period last-month) and --report-id",
+            "edge-impulse: give exactly one of --report-id and --period",
         ),
-        ((), "exactly one of --period"),
+        ((), "edge-impulse: give exactly one of --report-id and --period"),
         (("--period", "2026-13"), "--period: '2026-13' is not a month"),
         (("--period", "2026-10", "--timezone", "Mars/Olympus"), "unknown time zone 'Mars/Olympus'"),
     ],

@@ -8,6 +8,7 @@ only parses, before any I/O).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import re
 import shlex
@@ -18,11 +19,12 @@ from pathlib import Path
 
 import pytest
 from cli_runner import clean_environment
+from usage_reports._constants import DEFAULT_MAX_RETRIES
+from usage_reports._fields import specs
 from usage_reports._providers import providers
-from usage_reports.cli import _main as _cli
+from usage_reports.batch._config import ConfigError, config_keys, parse_config
 from usage_reports.cli._args import EXAMPLES_HEADING
 from usage_reports.cli._main import build_parser, main
-from usage_reports.cli._output import Output
 
 SHELL_OPERATORS = {"|", ">", ">>", "&&", ";"}
 
@@ -70,7 +72,7 @@ def _parses(argv: list[str]) -> argparse.Namespace:
 def test_every_command_registered_or_generic_has_examples_that_really_parse(capsys: pytest.CaptureFixture[str]) -> None:
     parser = build_parser()
     commands = _commands(parser)
-    expected = {p.command for p in providers()} | {c.name for p in providers() for c in p.commands}
+    expected = {p.command for p in providers()} | {c.name for p in providers() for c in p.listings}
     assert expected | {"fetch-all", "config", "demo"} <= set(commands)
 
     for name, command in commands.items():
@@ -125,7 +127,7 @@ def test_fetch_all_help_describes_the_config_from_the_registry(capsys: pytest.Ca
 
     for provider in providers():
         assert f"[[{provider.name}]]" in shown
-        assert all(key.name in shown for key in provider.config_keys)
+        assert all(key.name in shown for key in config_keys(provider))
     assert "credential_env" in shown
     assert "config example" in shown
 
@@ -184,7 +186,10 @@ CLASS_NAMES = [name for p in providers() for name in (p.request_type.__name__, p
 
 
 def _error_of(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    code = main(argv)
+    try:
+        code = main(argv)
+    except SystemExit as exit_:  # a value refused while parsing: argparse's usage error
+        code = int(str(exit_.code))
     error = capsys.readouterr().err
     assert code == 2, error
     assert error.count("\n") == 1, error
@@ -196,13 +201,13 @@ def _error_of(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 def test_an_invalid_value_is_named_by_its_option(capsys: pytest.CaptureFixture[str]) -> None:
     error = _error_of(["altostrat", "--workspace-id", "ws a", "-o", "-"], capsys)
 
-    assert "--workspace-id must not contain whitespace" in error
+    assert "--workspace-id: must not contain whitespace" in error
 
 
 def test_a_request_level_problem_is_named_by_the_command(capsys: pytest.CaptureFixture[str]) -> None:
     error = _error_of(["statsig", "--start", "2026-11-01", "--end", "2026-10-01", "-o", "-"], capsys)
 
-    assert "error: statsig: start must be before end" in error
+    assert "error: statsig: --start must be before --end" in error
 
 
 def test_a_missing_credential_names_the_variable_without_python_hints(
@@ -228,36 +233,48 @@ def test_two_credentials_at_once_are_refused_in_the_users_words(
     assert "ei-key-1234" not in error
 
 
-def test_every_request_field_a_command_sets_is_named_by_its_option_in_messages() -> None:
-    parser = build_parser()
-    commands = _commands(parser)
+def test_every_declared_request_field_is_an_option_named_after_it() -> None:
+    commands = _commands(build_parser())
     checked = 0
     for provider in providers():
-        args = argparse.Namespace(command=provider.command)
-        out = Output(json_output=False, quiet=False, stdout=None, stderr=None)  # type: ignore[arg-type]
-        out.use_names(_cli._vocabulary(parser, args))
-        request = provider.request_type.__name__
-        for action in commands[provider.command]._actions:
-            long = [option for option in action.option_strings if option.startswith("--")]
-            if long and action.dest not in ("help",):
-                said = out.speak(f"{request}.{action.dest} must be valid")
-                assert said == f"{long[0]} must be valid"
-                checked += 1
-        assert out.speak(f"{request}: give a period") == f"{provider.command}: give a period"
-    assert checked >= 3 * len(providers())
+        actions = {option: action for action in commands[provider.command]._actions for option in action.option_strings}
+        for spec in specs(provider.request_type):
+            if spec.period:
+                assert "--period" in actions
+                continue
+            assert spec.option == "--" + spec.name.replace("_", "-")
+            action = actions[spec.option]
+            assert action.required == spec.required
+            assert (action.help or "").startswith(spec.help)
+            checked += 1
+    assert checked >= 6
 
 
-def test_in_a_config_a_request_field_is_named_by_its_key() -> None:
-    parser = build_parser()
-    args = argparse.Namespace(command="fetch-all")
-    out = Output(json_output=False, quiet=False, stdout=None, stderr=None)  # type: ignore[arg-type]
-    out.use_names(_cli._vocabulary(parser, args), calls=[p.settings_type.__name__ for p in providers()])
-    provider = providers()[0]
-    request, settings = provider.request_type.__name__, provider.settings_type.__name__
+def test_a_refused_option_value_is_named_by_the_option_as_typed(capsys: pytest.CaptureFixture[str]) -> None:
+    checked = 0
+    for provider in providers():
+        for spec in specs(provider.request_type):
+            if spec.period:
+                continue
+            with pytest.raises(SystemExit, match="2"):
+                main([provider.command, spec.option, ""])  # an empty value: every declared field refuses it
+            error = capsys.readouterr().err
+            assert f"error: argument {spec.option}: " in error
+            checked += 1
+    assert checked >= 6
 
-    said = out.speak(f"usage.toml: {provider.name}[1]: {request}.max_wait must be positive; or pass {settings}(x=...)")
 
-    assert said == f"usage.toml: {provider.name}[1]: max_wait must be positive"
+def test_in_a_config_a_refused_value_is_named_by_its_key() -> None:
+    checked = 0
+    for provider in providers():
+        for spec in specs(provider.request_type):
+            if spec.period:
+                continue
+            with pytest.raises(ConfigError) as info:
+                parse_config({provider.name: [{spec.key: {}}]}, "usage.toml")  # a table: no field takes one
+            assert any(p.startswith(f"usage.toml: {provider.name}[1].{spec.key}: ") for p in info.value.problems)
+            checked += 1
+    assert checked >= 6
 
 
 # --- shell completion -----------------------------------------------------------------------------------
@@ -290,3 +307,42 @@ def test_shell_completion_offers_commands_and_options_when_argcomplete_is_instal
     completions = [word.strip() for word in answer.read_text(encoding="utf-8").split("\n")]
     assert offered in completions
     assert not_offered not in completions
+
+
+# --- common options before or after the command ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--json", "-q", "-v", "--log-format", "json", "statsig", "--end", "2026-11-01"],
+        ["statsig", "--end", "2026-11-01", "--json", "-q", "-v", "--log-format", "json"],
+        ["--json", "-v", "statsig", "--end", "2026-11-01", "-q", "--log-format", "json"],
+    ],
+)
+def test_common_options_work_before_or_after_the_command(argv: list[str]) -> None:
+    args = _parses(argv)
+    assert (args.json, args.quiet, args.verbose, args.log_format) == (True, True, 1, "json")
+
+
+def test_common_options_left_out_keep_their_defaults_on_either_side() -> None:
+    args = _parses(["statsig", "--end", "2026-11-01"])
+    assert (args.json, args.quiet, args.verbose, args.log_format, args.max_retries, args.timeout) == (
+        False,
+        False,
+        0,
+        "text",
+        DEFAULT_MAX_RETRIES,
+        None,
+    )
+
+
+def test_json_before_the_command_gives_the_json_result(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("STATSIG_CONSOLE_API_KEY", raising=False)
+    assert main(["--json", "statsig", "--end", "2026-11-01", "-o", "out.csv"]) == 2
+    document = json.loads(capsys.readouterr().out)
+    assert document["ok"] is False
+    assert document["error"]["type"] == "MissingCredentials"
+    assert document["error"]["message"] == "statsig: no credential configured; set STATSIG_CONSOLE_API_KEY"

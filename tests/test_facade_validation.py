@@ -81,8 +81,8 @@ def test_invalid_request_is_also_a_value_error() -> None:
     [
         ({"end": datetime(2026, 11, 1)}, "naive datetime"),
         ({"end": 1_700_000_000}, "looks like seconds"),
-        ({"end": 0}, "end > 0"),
-        ({"end": -5}, "end > 0"),
+        ({"end": 0}, "end must be after 1970-01-01"),
+        ({"end": -5}, "end must be after 1970-01-01"),
         ({"end": "abc"}, "must be a datetime, a date or an int"),
         ({"end": True}, "not bool"),
         ({"end": date(2026, 11, 1), "start": date(2026, 11, 1)}, "start must be before end"),

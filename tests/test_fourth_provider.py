@@ -6,6 +6,7 @@ Library fetch and download (sync and async), the CLI (its own subcommand,
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import os
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fourth_provider import ACME, SANDBOX_ACME_KEY, SPEC, Acme, AcmeUsage
+from fourth_provider import ACME, SANDBOX_ACME_KEY, SPEC, Acme, AcmeSimulator, AcmeUsage
 from spec_validation import assert_matches_spec
 from usage_reports import (
     AsyncUsageReports,
@@ -26,7 +27,7 @@ from usage_reports import (
     UsageReports,
 )
 from usage_reports._providers import provider_named, registered
-from usage_reports.testing import VendorSimulators
+from usage_reports.testing import VendorSimulators, simulator_registered
 
 TESTS = Path(__file__).resolve().parent
 OCTOBER = Period.month(2026, 10)
@@ -40,7 +41,8 @@ BOOTSTRAP = (
 
 @pytest.fixture
 def acme_sims() -> Iterator[VendorSimulators]:
-    with registered(ACME), VendorSimulators() as sims:  # the registry gives the simulators their vendors
+    # the provider registry gives the simulators their vendors; the testing registry, their simulators
+    with registered(ACME), simulator_registered("acme", AcmeSimulator), VendorSimulators() as sims:
         yield sims
         api_requests = sims.requests_to("acme")
         for recorded in api_requests:
@@ -140,3 +142,64 @@ def test_fetch_all_runs_its_config_table_into_a_manifest(acme_sims: VendorSimula
         "end": "2026-11-01T00:00:00+00:00",
     }
     assert len(acme_sims.requests_to("acme")) == 2
+
+
+# --- CLI options and config keys for free: the provider declares fields, and writes no argparse or config code ---
+
+
+def test_the_provider_module_writes_no_argparse_and_no_config_code() -> None:
+    tree = ast.parse((TESTS / "fourth_provider.py").read_text(encoding="utf-8"))
+    imported = {
+        alias.name for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom) for alias in node.names
+    }
+    modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    code_names = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    code_names |= {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    code_names |= {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    assert "argparse" not in imported | modules
+    assert not {name for name in modules if name and name.startswith(("usage_reports.cli", "usage_reports.batch"))}
+    for name in ("add_argument", "add_arguments", "request_from_arguments", "request_from_config", "config_keys"):
+        assert name not in code_names, name
+    assert "field" in imported  # its fields are declared, once
+
+
+def test_the_cli_derives_its_options_from_the_declared_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    from usage_reports.cli._main import main
+
+    with registered(ACME):
+        with pytest.raises(SystemExit, match="0"):
+            main(["acme", "--help"])
+        shown = " ".join(capsys.readouterr().out.split())
+        assert "--account-id N the Acme account" in shown
+        assert "--period PERIOD" in shown  # the request has a period field
+        with pytest.raises(SystemExit, match="2"):
+            main(["acme", "--account-id", "seven", "--period", "2026-10"])
+        assert "argument --account-id: must be a positive integer, got 'seven'" in capsys.readouterr().err
+        with pytest.raises(SystemExit, match="2"):
+            main(["acme", "--period", "2026-10"])
+        assert "the following arguments are required: --account-id" in capsys.readouterr().err
+        assert main(["acme", "--account-id", "7"]) == 2
+        assert "acme needs --period" in capsys.readouterr().err
+
+
+def test_the_config_derives_its_keys_checks_and_example_from_the_declared_fields() -> None:
+    from usage_reports.batch._config import ConfigError, config_keys, example_config, parse_config_text
+
+    with registered(ACME):
+        assert [(key.name, key.required) for key in config_keys(ACME)] == [("account_id", True)]
+        example = example_config()
+        assert "[[acme]]" in example
+        assert "account_id = 7" in example
+        config = parse_config_text("[[acme]]\naccount_id = 7\nperiod = '2026-10'\n", "c.toml")
+        assert config.entries[0].request == AcmeUsage(7, period=OCTOBER)
+        with pytest.raises(ConfigError) as info:
+            parse_config_text("[[acme]]\naccount_id = 0\nacount = 1\n", "c.toml")
+        assert info.value.problems == [
+            "c.toml: acme[1].acount: unknown key; acme entries take account_id, credential_env, name, period"
+        ]
+        with pytest.raises(ConfigError) as info:
+            parse_config_text("[[acme]]\naccount_id = 0\n", "c.toml")
+        assert info.value.problems == [
+            "c.toml: acme[1].account_id: must be a positive integer, got 0",
+            "c.toml: acme[1].period: missing; give the entry a period, or set [defaults] period",
+        ]

@@ -96,7 +96,7 @@ period = "2026-10"
     expected = [
         "bad.toml: [defaults].timezone: unknown time zone 'Mars/Olympus'",
         "bad.toml: [defaults].period: 'last-quarter' is not a period",
-        "bad.toml: edge_impulse[1].report_id: give report_id or period, not both",
+        "bad.toml: edge_impulse[1]: give exactly one of report_id and period",
         "bad.toml: statsig[1].period: '2026-13' is not a month",
         "bad.toml: statsig[2].period: '2026-10-31..2026-10-01' is reversed",
         "bad.toml: altostrat[1].period: altostrat reports have no period",
@@ -110,19 +110,17 @@ period = "2026-10"
 def test_a_periodic_entry_without_any_period_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"statsig\[1\] \(a\)\.period: missing; give the entry a period or end"):
         parse_config_text('[[statsig]]\nname = "a"\n', "c.toml")
-    with pytest.raises(
-        ConfigError, match=r"edge_impulse\[1\]\.period: missing; give the entry a period or a report_id"
-    ):
+    with pytest.raises(ConfigError, match=r"edge_impulse\[1\]\.period: missing; give the entry a period or report_id"):
         parse_config_text("[[edge_impulse]]\norganization_id = 1\ninner_organization_id = 2\n", "c.toml")
 
 
 @pytest.mark.parametrize(
     ("inner", "message"),
     [
-        ('"some"', 'expected an id, a list of ids or "all"'),
+        ('"some"', 'inner_organization_id: must be a positive integer, not a string \\(or a list of them, or "all"\\)'),
         ("[]", "the list is empty"),
-        ("[2, 2]", "names a tenant twice"),
-        ("[2, 0]", "expected a positive integer, got 0"),
+        ("[2, 2]", "inner_organization_id: the list names 2 twice"),
+        ("[2, 0]", "inner_organization_id: must be a positive integer, got 0"),
     ],
 )
 def test_tenant_selection_must_be_an_id_a_list_or_all(inner: str, message: str) -> None:
@@ -168,6 +166,6 @@ def test_every_bad_value_of_one_entry_is_reported_in_the_same_run() -> None:
         parse_config_text(text, "c.toml")
     problems = info.value.problems
     for key in ("max_wait", "poll_interval"):
-        assert any(p.startswith(f"c.toml: edge_impulse[1].{key}: expected a positive number") for p in problems), key
-    assert sum("inner_organization_id: expected a positive integer" in p for p in problems) == 2  # "x" and -1
+        assert any(p.startswith(f"c.toml: edge_impulse[1].{key}: must be a positive number") for p in problems), key
+    assert sum("inner_organization_id: must be a positive integer" in p for p in problems) == 2  # "x" and -1
     assert len(problems) == 4

@@ -64,3 +64,23 @@ def test_a_vendor_simulator_imported_first_is_no_import_cycle(vendor: str) -> No
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"('{vendor}', 'storage')\n"
+
+
+def test_the_testing_module_owns_the_simulator_registry_and_the_contract_knows_none() -> None:
+    from usage_reports._contract import Provider
+    from usage_reports._providers import providers
+    from usage_reports.testing import register_simulator, simulator_for, simulator_registered, unregister_simulator
+
+    for removed in ("simulator", "add_arguments", "request_from_arguments", "request_from_config", "config_keys"):
+        assert not hasattr(Provider, removed), removed
+    for provider in providers():  # every built-in vendor has a simulator, found by its provider's name
+        factory = simulator_for(provider.name)
+        assert factory is not None
+        assert factory().name == provider.name
+    assert simulator_for("nobody") is None
+    with pytest.raises(ValueError, match="a simulator for 'statsig' is registered"):
+        register_simulator("statsig", lambda: None)  # type: ignore[arg-type,return-value]
+    with simulator_registered("nobody", lambda: None):  # type: ignore[arg-type,return-value]
+        assert simulator_for("nobody") is not None
+    assert simulator_for("nobody") is None
+    unregister_simulator("nobody")  # forgetting what is not there is no error

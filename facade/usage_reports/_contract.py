@@ -16,19 +16,13 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Generator, Mapping
-from typing import TYPE_CHECKING, ClassVar, Generic, Protocol, Self, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 import attrs
 import httpx
 
 from ._exceptions import InvalidRequest
-
-if TYPE_CHECKING:
-    import argparse
-
-    from ._client import UsageReports
-    from ._periods import Period
-    from .testing import SimulatedVendor
+from ._fields import takes_period
 
 #: (count, seconds) pairs: at most ``count`` requests in any ``seconds``-long window.
 RateLimits = tuple[tuple[int, float], ...]
@@ -249,28 +243,28 @@ class Expansion:
 
 
 @attrs.frozen
-class Command:
-    """A vendor-only CLI command (e.g. a listing): its options, and rows it prints as a table or JSON."""
+class Listing:
+    """A vendor-only listing (e.g. a white label's tenants), as data: the CLI derives its command from it.
+
+    ``parameters`` is an attrs class whose fields are declared with ``_fields.field`` (the CLI's options come
+    from them); ``rows(settings, parameters)`` is a flow of API calls returning the rows; ``columns`` are the
+    ones a table shows (all of the first row's when empty); ``examples`` are (what it does, command line).
+    """
 
     name: str
     summary: str
-    add_arguments: Callable[[argparse.ArgumentParser], None] = attrs.field(repr=False)
-    run: Callable[[UsageReports, argparse.Namespace], list[dict[str, object]]] = attrs.field(repr=False)
+    parameters: type
+    rows: Callable[[Any, Any], Flow[list[dict[str, object]]]] = attrs.field(repr=False)
     columns: tuple[str, ...] = ()
-
-
-@attrs.frozen
-class ConfigKey:
-    """One key of a provider's fetch-all table, as ``usage-reports config example`` documents it."""
-
-    name: str
-    required: bool
-    help: str
-    example: str
+    examples: tuple[tuple[str, str], ...] = ()
 
 
 class Provider(abc.ABC):
-    """What the generic core knows of a vendor: names, settings, one call, CLI and config shapes."""
+    """What the generic core knows of a vendor: names, its request and settings types, one call, rate limits.
+
+    The request type's fields are declared with ``_fields.field``: the CLI's options and the config's keys
+    derive from them (no vendor writes argparse or config code). Simulators live in ``usage_reports.testing``.
+    """
 
     #: Machine name: config table, manifest ``provider``, log field, keyword of the client (``my_vendor``).
     name: ClassVar[str]
@@ -284,12 +278,15 @@ class Provider(abc.ABC):
     credential_variables: ClassVar[tuple[str, ...]]
     #: What a fetch-all entry's ``credential_env`` may hold; the first is the default.
     credential_kinds: ClassVar[tuple[str, ...]] = ("api_key",)
-    #: The keys of this provider's fetch-all table (besides name, credential_env and period).
-    config_keys: ClassVar[tuple[ConfigKey, ...]]
-    #: Whether its reports cover a period (then --period, --timezone, --as-of and the config's period apply).
-    takes_period: ClassVar[bool] = False
-    #: Vendor-only commands (listings), added to the CLI beside the download command.
-    commands: ClassVar[tuple[Command, ...]] = ()
+    #: Invocations for the command's ``--help``: (what it does, the command line).
+    examples: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: Vendor-only listings, added to the CLI beside the download command.
+    listings: ClassVar[tuple[Listing, ...]] = ()
+
+    @property
+    def takes_period(self) -> bool:
+        """Whether its reports cover a period (its request has a period field): --period and a config's period apply."""
+        return takes_period(self.request_type)
 
     @property
     @abc.abstractmethod
@@ -317,28 +314,6 @@ class Provider(abc.ABC):
     @abc.abstractmethod
     def rate_limits(self, settings: object) -> tuple[RateLimits, str]:
         """The client-side limits for these settings and the key that shares them ((), "" for none)."""
-
-    @abc.abstractmethod
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        """The subcommand's own options (the request's fields)."""
-
-    @abc.abstractmethod
-    def request_from_arguments(self, args: argparse.Namespace, period: Period | None) -> ReportRequest:
-        """The request the parsed options (and --period, when given) describe; InvalidRequest naming the option."""
-
-    @abc.abstractmethod
-    def request_from_config(
-        self, fields: Mapping[str, object], where: str, period: Period | None
-    ) -> list[ReportRequest | Expansion]:
-        """The requests a checked config table describes (several, or an Expansion known at run time).
-
-        ``period`` is the entry's own or the config's default, when the provider takes periods; InvalidRequest
-        (naming ``where`` and the key) when invalid.
-        """
-
-    @abc.abstractmethod
-    def simulator(self) -> SimulatedVendor:
-        """A loopback simulator of this vendor, for ``usage_reports.testing``."""
 
     def owns_settings(self, settings: object) -> bool:
         return isinstance(settings, self.settings_type)
@@ -403,11 +378,11 @@ __all__ = [
     "Adapter",
     "ApiRequest",
     "Call",
-    "ConfigKey",
     "Decision",
     "Expansion",
     "Flow",
     "FollowLink",
+    "Listing",
     "Provider",
     "ProviderSettings",
     "RateLimits",

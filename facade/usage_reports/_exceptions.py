@@ -63,10 +63,16 @@ class InvalidRequest(UsageReportsError, ValueError):
 class MissingCredentials(UsageReportsError):
     """A provider's credential is neither passed nor in its environment variable."""
 
-    def __init__(self, provider: str, env_var: str, message: str | None = None) -> None:
+    def __init__(
+        self, provider: str, env_var: str, message: str | None = None, *, code_hint: str | None = None
+    ) -> None:
         self.provider = provider
         self.env_var = env_var
-        super().__init__(message or f"{provider}: no credential configured; set the {env_var} environment variable")
+        #: What to set, for any reader (the command line shows this alone).
+        self.setting_hint = message or f"{provider}: no credential configured; set the {env_var} environment variable"
+        #: What to pass, for a Python caller (e.g. ``or pass MyVendor(token=...)``).
+        self.code_hint = code_hint
+        super().__init__(self.setting_hint + (f", {code_hint}" if code_hint else ""))
 
 
 class APIError(UsageReportsError):

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ._exceptions import InvalidRequest
-from ._validators import kind_of
+from ._fields import FieldError, kind_of
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo  # imported by zone(), when a period is first made (it loads sysconfig)
 
 
-def parse_timestamp(value: object, where: str) -> date | datetime:
-    """A date (UTC midnight) or an offset datetime, from TOML or from ISO 8601 text; InvalidRequest names ``where``."""
+def timestamp_value(value: object) -> date | datetime:
+    """A date (UTC midnight) or an offset datetime, from TOML, Python or ISO 8601 text; FieldError naming no field."""
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -26,18 +26,33 @@ def parse_timestamp(value: object, where: str) -> date | datetime:
         try:
             value = datetime.fromisoformat(text)
         except ValueError:
-            raise InvalidRequest(
-                f"{where}: {value!r} is not an ISO date (2026-11-01) or datetime with offset (2026-11-01T00:00:00+00:00)"
+            raise FieldError(
+                f"{value!r} is not an ISO date (2026-11-01) or datetime with offset (2026-11-01T00:00:00+00:00)"
             ) from None
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
-            raise InvalidRequest(
-                f"{where}: the datetime {value.isoformat()} has no UTC offset; add one (e.g. Z or +02:00) or give a date"
+            raise FieldError(
+                f"the datetime {value.isoformat()} has no UTC offset; add one (e.g. Z or +02:00) or give a date"
             )
         return value
     if isinstance(value, date):
         return value
-    raise InvalidRequest(f"{where}: expected a date like 2026-11-01 or an offset datetime, got {kind_of(value)}")
+    raise FieldError(f"expected a date like 2026-11-01 or an offset datetime, got {kind_of(value)}")
+
+
+def parse_timestamp(value: object, where: str) -> date | datetime:
+    """:func:`timestamp_value`, whose InvalidRequest names ``where``."""
+    try:
+        return timestamp_value(value)
+    except FieldError as exc:
+        raise InvalidRequest(f"{where}: {exc}") from None
+
+
+def period_value(value: object) -> Period:
+    """A request's period: a :class:`Period` (the CLI and the config parse PERIOD text themselves)."""
+    if not isinstance(value, Period):
+        raise FieldError(f"must be a Period (e.g. Period.last_month()), not {type(value).__name__}")
+    return value
 
 
 # --- periods --------------------------------------------------------------------------

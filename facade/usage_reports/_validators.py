@@ -1,18 +1,23 @@
-"""Field validators shared by every provider's request and settings classes.
+"""Field checks shared by every provider's request and settings classes.
 
 A value object that exists is valid: bad input raises InvalidRequest (also a
-ValueError) naming the class and field, before anything is sent.
+ValueError) naming the class and field, before anything is sent. Each check
+is a conversion (``_fields``) whose text names no field; the attrs validators
+below prefix ``Class.field``, and :func:`env_value` prefixes the environment
+variable the value came from, at the moment the value is read.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import attrs
 import httpx
 
 from ._exceptions import InvalidRequest
+from ._fields import FieldError, kind_of
+from ._fields import positive_int as positive_int_value
 from ._urls import insecure_reason
 
 
@@ -21,63 +26,64 @@ def mask(value: str | None) -> str:
     return "None" if value is None else "'***'"
 
 
-def positive_int(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidRequest(
-            f"{type(instance).__name__}.{attribute.name} must be a positive int, not {type(value).__name__}"
-        )
-    if value < 1:
-        raise InvalidRequest(f"{type(instance).__name__}.{attribute.name} must be a positive int, got {value}")
+def _validator(convert: Callable[[Any], object]) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None and attribute.default is None:
+            return
+        try:
+            convert(value)
+        except FieldError as exc:
+            raise InvalidRequest(f"{type(instance).__name__}.{attribute.name} {exc}") from None
+
+    return validate
 
 
-def base_url(instance: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+def secret_value(value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n"):
+        raise FieldError("must be a non-empty single-line string")
+    return value
+
+
+def base_url_value(value: object) -> str:
     """https, or plain http on a loopback host (sandboxes and tests); no query or fragment."""
-    if value is None:
-        return
-    name = f"{type(instance).__name__}.{attribute.name}"
     if not isinstance(value, str) or not value.strip():
-        raise InvalidRequest(f"{name} must be a non-empty URL string")
+        raise FieldError("must be a non-empty URL string")
     try:
         url = httpx.URL(value)
     except (httpx.InvalidURL, TypeError) as exc:
-        raise InvalidRequest(f"{name} is not a valid URL") from exc
+        raise FieldError("is not a valid URL") from exc
     reason = insecure_reason(url)
     if reason is not None:
-        raise InvalidRequest(f"{name} {reason}")
+        raise FieldError(reason)
     if url.query or url.fragment:
-        raise InvalidRequest(f"{name} must not have a query or fragment")
+        raise FieldError("must not have a query or fragment")
+    return value
 
 
-def optional_secret(instance: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
-    if value is not None and (not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n")):
-        raise InvalidRequest(f"{type(instance).__name__}.{attribute.name} must be a non-empty single-line string")
+#: attrs validators: InvalidRequest naming ``Class.field``.
+positive_int = _validator(positive_int_value)
+base_url = _validator(base_url_value)
+optional_secret = _validator(secret_value)
 
 
-def env_value(environ: Mapping[str, str], name: str) -> str | None:
-    """A variable's value, stripped; None when unset or blank."""
+def env_value(environ: Mapping[str, str], name: str, convert: Callable[[str], object] | None = None) -> str | None:
+    """A variable's value, stripped; None when unset or blank. ``convert`` checks it, naming the variable."""
     value = environ.get(name, "").strip()
+    if value and convert is not None:
+        try:
+            convert(value)
+        except FieldError as exc:
+            raise InvalidRequest(f"the environment variable {name} {exc}") from None
     return value or None
 
 
-@contextlib.contextmanager
-def naming_variables(owner: str, variables: Mapping[str, str]) -> Iterator[None]:
-    """Around settings built from the environment: an error names the variable, not the Python field."""
-    try:
-        yield
-    except InvalidRequest as exc:
-        text = str(exc)
-        for field, variable in variables.items():
-            text = text.replace(f"{owner}.{field}", f"the environment variable {variable}")
-        raise InvalidRequest(text) from None
-
-
-def kind_of(value: object) -> str:
-    """How a config or request value's type reads in a message: "a string", "an array"..."""
-    return {
-        str: "a string",
-        int: "an integer",
-        float: "a number",
-        bool: "a boolean",
-        list: "an array",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
+__all__ = [
+    "base_url",
+    "base_url_value",
+    "env_value",
+    "kind_of",
+    "mask",
+    "optional_secret",
+    "positive_int",
+    "secret_value",
+]

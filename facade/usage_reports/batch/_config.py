@@ -10,26 +10,29 @@
     credential_type = "jwt"          # optional, where a provider takes several kinds of credential
     ...                              # the provider's own keys (`usage-reports config example`)
 
-One table per registered provider, named after it. Unknown tables and keys
-are refused; every problem of the file is reported at once, each naming the
-entry and the key.
+One table per registered provider, named after it. A provider's keys are its
+request's declared fields (``_fields``): their names, checks, the example and
+the shapes a key may take (a list of values, or a word for all of them) all
+derive from the declarations, so no provider writes config code. Unknown
+tables and keys are refused; every problem of the file is reported at once,
+each naming the entry and the key as the file spells them.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from .._contract import Expansion, Provider, ReportRequest
+from .._contract import Expansion, Flow, Provider, ReportRequest
 from .._exceptions import InvalidRequest
+from .._fields import FieldError, Many, OneOf, Spec, broken, given_groups, kind_of, rules_of, specs
 from .._periods import Period
 from .._providers import provider_named, providers
-from .._validators import kind_of
 
 COMMON_KEYS: Final = ("name", "credential_env", "credential_type", "period")
 DEFAULTS_TABLE: Final = "defaults"
@@ -247,7 +250,7 @@ def _entries(
     if isinstance(fields.get("name"), str) and _NAME.fullmatch(fields["name"]):
         label += f" ({fields['name']})"
     where = f"{source}: {label}"
-    keys = {key.name: key for key in provider.config_keys}
+    keys = {key.name: key for key in config_keys(provider)}
     allowed = (
         set(keys)
         | {"name", "credential_env"}
@@ -262,9 +265,6 @@ def _entries(
             )
         elif given not in allowed:
             problems.append(f"{where}.{given}: unknown key; {provider.name} entries take {', '.join(sorted(allowed))}")
-    for key in keys.values():
-        if key.required and key.name not in fields:
-            problems.append(f"{where}.{key.name}: missing (required)")
 
     def check(action: Any) -> Any:
         try:
@@ -295,17 +295,181 @@ def _entries(
         period = _period(fields["period"], f"{where}.period", zone_name, as_of, problems)
     if problems:
         raise ConfigError(*problems)
-    requests = check(lambda: provider.request_from_config(fields, where, period))
-    if default_failed and "period" not in fields:
-        problems[:] = [problem for problem in problems if not problem.startswith(f"{where}.period: missing")]
-        if requests is None and not problems:
-            return []
+    requests, found = request_from_mapping(
+        provider.request_type, fields, where, period, period_failed=default_failed and "period" not in fields
+    )
+    problems += found
     if problems:
         raise ConfigError(*problems)
+    if not requests:
+        return []
     entry = Entry(provider.name, index, requests[0], name, credential_env, credential_type)
     if len(requests) == 1:
         return [entry]
-    return [replace(entry, request=request, part=_part(request)) for request in requests]
+    return [
+        replace(entry, request=request, part=None if isinstance(request, Expansion) else _part(request))
+        for request in requests
+    ]
+
+
+# --- requests from declared fields ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    """One key of a provider's table, derived from its request's declared field."""
+
+    name: str
+    required: bool
+    help: str
+    example: str | None
+
+
+def _key_help(spec: Spec) -> str:
+    text = spec.help
+    if spec.many is not None and spec.many.every is not None:
+        text += f'; or a list of them, or "{spec.many.every}" (every one, listed each run)'
+    if spec.has_default and spec.default is not None:
+        shown = f"{spec.default:g}" if isinstance(spec.default, float) else str(spec.default)
+        text += f" (default {shown})"
+    return text
+
+
+def config_keys(provider: Provider) -> list[ConfigKey]:
+    """The keys of a provider's table (besides the common ones), from its request's declared fields."""
+    return [
+        ConfigKey(spec.key, spec.required, _key_help(spec), spec.example)
+        for spec in specs(provider.request_type)
+        if not spec.period
+    ]
+
+
+def request_from_mapping(
+    request_type: type,
+    table: Mapping[str, object],
+    where: str,
+    period: Period | None,
+    *,
+    period_failed: bool = False,
+) -> tuple[list[ReportRequest | Expansion], list[str]]:
+    """The requests one config table describes, or every problem found (each naming ``where`` and the key).
+
+    Generic over the request's declared fields: each key's value goes through its field's conversion; a
+    ``many`` field's list gives one request per value, its ``every`` word an Expansion listed at run time.
+    ``period`` (the entry's own, else the default) applies unless another alternative of the period is given;
+    ``period_failed``: the default period did not parse (reported once already), so its absence is not blamed.
+    """
+    problems: list[str] = []
+    values: dict[str, object] = {}
+    failed: set[str] = set()  # fields whose value was refused: their rules are not checked on top
+    spread: tuple[Spec, list[object] | None] | None = None  # a many field: its list, or None for "every"
+    fields = specs(request_type)
+    for spec in fields:
+        if spec.period:
+            continue
+        if spec.key not in table:
+            if spec.required:
+                problems.append(f"{where}.{spec.key}: missing (required)")
+            continue
+        raw = table[spec.key]
+        many = spec.many
+        if many is not None and many.every is not None and raw == many.every:
+            spread = (spec, None)
+            continue
+        if many is not None and isinstance(raw, list):
+            spread = (spec, _list_of(spec, raw, f"{where}.{spec.key}", problems))
+            continue
+        try:
+            values[spec.name] = spec.convert(raw)
+        except FieldError as exc:
+            failed.add(spec.name)
+            alternatives = f' (or a list of them, or "{many.every}")' if many is not None and many.every else ""
+            problems.append(f"{where}.{spec.key}: {exc}{alternatives}")
+    if spread is not None:
+        spec, items = spread
+        many = spec.many
+        assert many is not None
+        for name in many.single:
+            single = next(s for s in fields if s.name == name)
+            if single.key in table and (items is None or len(items) > 1):
+                what = f'"{many.every}"' if items is None else "a list"
+                problems.append(f"{where}.{single.key}: names one {spec.key}, not {what}")
+        if items:
+            values[spec.name] = items[0]  # present, for the rules
+    period_spec = next((s for s in fields if s.period), None)
+    names = {s.name: s.key for s in fields}
+    if period_spec is not None:
+        names[period_spec.name] = "period"
+        others = [rule for rule in rules_of(request_type) if isinstance(rule, OneOf)]
+        if "period" not in table and any(
+            group != (period_spec.name,) for rule in others for group in given_groups(rule, values)
+        ):
+            period = None  # another alternative of the period is given: the default period does not apply
+        if period is not None:
+            values[period_spec.name] = period
+        elif period_spec.required and not period_failed:
+            problems.append(f"{where}.period: missing; give the entry a period, or set [defaults] period")
+    blamed_on_default = period_failed and period_spec is not None and period_spec.required and period is None
+    for problem in broken(request_type, _present(values, spread), names):
+        rule = problem.rule
+        if failed & set(rule.fields()):
+            continue
+        period_group = None if period_spec is None else (period_spec.name,)
+        if isinstance(rule, OneOf) and problem.how == "neither" and period_group in rule.groups:
+            if period_failed:
+                blamed_on_default = True
+                continue
+            missing_alternatives = [names[group[0]] for group in rule.groups if group != period_group]
+            problems.append(
+                f"{where}.period: missing; give the entry a period or {' or '.join(missing_alternatives)}, "
+                "or set [defaults] period"
+            )
+            continue
+        problems.append(f"{where}: {problem.message}")
+    if problems or blamed_on_default:  # an entry relying on a default period that did not parse: reported once
+        return [], problems
+    try:
+        if spread is None:
+            return [request_type(**values)], []
+        spec, items = spread
+        if items is not None:
+            return [request_type(**{**values, spec.name: item}) for item in items], []
+        return [_expansion(request_type, spec, values)], []
+    except InvalidRequest as exc:  # a rule the declarations do not state: the class's own words
+        return [], [f"{where}: {exc}"]
+
+
+def _present(values: dict[str, object], spread: tuple[Spec, list[object] | None] | None) -> dict[str, object]:
+    if spread is not None and spread[1] is None:
+        return {**values, spread[0].name: spread[0].many.every if spread[0].many else None}
+    return values
+
+
+def _list_of(spec: Spec, raw: Sequence[object], where: str, problems: list[str]) -> list[object]:
+    if not raw:
+        problems.append(f"{where}: the list is empty")
+    items: list[object] = []
+    for value in raw:
+        try:
+            items.append(spec.convert(value))
+        except FieldError as exc:
+            problems.append(f"{where}: {exc}")
+    for value in dict.fromkeys(v for v in items if items.count(v) > 1):
+        problems.append(f"{where}: the list names {value!r} twice")
+    return items
+
+
+def _expansion(request_type: type, spec: Spec, values: dict[str, object]) -> Expansion:
+    many: Many | None = spec.many
+    assert many is not None
+    assert many.expand is not None
+    expand_values = many.expand
+
+    def expand(settings: object) -> Flow[list[ReportRequest]]:
+        found = yield from expand_values(settings, values)
+        return [request_type(**{**values, spec.name: item}) for item in found]
+
+    return Expansion(many.describe.format_map(values), expand)
 
 
 def load_config(
@@ -362,11 +526,11 @@ def example_config() -> str:
             lines.append(f"# credential_type = {kinds}")
         if provider.takes_period:
             lines.append('# period = "2026-10"              # optional: this entry\'s own period')
-        for key in provider.config_keys:
+        for key in config_keys(provider):
             if key.required:
                 lines.append(f"{key.name} = {key.example}".ljust(32) + f" # {key.help}")
             else:
-                lines.append(f"# {key.name} = ...".ljust(32) + f" # {key.help}")
+                lines.append(f"# {key.name} = {key.example or '...'}".ljust(32) + f" # {key.help}")
     return "\n".join(lines) + "\n"
 
 

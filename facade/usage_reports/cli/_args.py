@@ -1,6 +1,8 @@
 """Value types and help for command-line options, shared by the generic commands and every provider's subcommand.
 
 Each type raises argparse.ArgumentTypeError, which argparse reports naming the option.
+:func:`add_options` derives a command's options from a request's (or a listing's) declared fields, and
+:func:`request_from_options` builds the request back, checking the class's rules in the options' names.
 :func:`add_examples` ends a command's ``--help`` with real invocations (tests parse each one).
 """
 
@@ -8,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._exceptions import InvalidRequest
-from .._periods import parse_timestamp
+from .._fields import FieldError, Spec, Text, broken, specs
+from .._periods import Period, parse_timestamp
+from ._output import UsageError
 
 if TYPE_CHECKING:
     import argparse  # imported where an option is parsed: a library user never pays for it
@@ -78,3 +82,68 @@ def day(text: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise _rejected(f"{text!r} is not a day like 2026-11-02") from None
+
+
+# --- options derived from declared fields ------------------------------------------------------------
+
+
+def _dest(spec: Spec) -> str:
+    return f"field:{spec.name}"  # never the dest of a generic option (--output, --json...)
+
+
+def _from_text(spec: Spec) -> Callable[[str], object]:
+    """argparse's ``type``: the field's own conversion, given the text as :class:`Text`."""
+
+    def convert(text: str) -> object:
+        try:
+            return spec.convert(Text(text))
+        except FieldError as exc:
+            raise _rejected(str(exc)) from None
+
+    convert.__name__ = spec.metavar.lower()  # argparse names the type in some messages
+    return convert
+
+
+def _help(spec: Spec) -> str:
+    default = spec.default
+    if spec.has_default and default is not None:
+        shown = f"{default:g}" if isinstance(default, float) else str(default)
+        return f"{spec.help} (default {shown})"
+    return spec.help
+
+
+def add_options(parser: argparse.ArgumentParser, parameters: type) -> None:
+    """One option per declared field of ``parameters`` (the period is the generic --period)."""
+    for spec in specs(parameters):
+        if spec.period:
+            continue
+        parser.add_argument(
+            spec.option,
+            dest=_dest(spec),
+            type=_from_text(spec),
+            required=spec.required,
+            metavar=spec.metavar,
+            help=_help(spec),
+        )
+
+
+def option_names(parameters: type) -> dict[str, str]:
+    """Each declared field's name on the command line (the period's is --period)."""
+    return {spec.name: "--period" if spec.period else spec.option for spec in specs(parameters)}
+
+
+def request_from_options(parameters: type, args: argparse.Namespace, command: str, period: Period | None) -> Any:
+    """The ``parameters`` the parsed options describe; UsageError naming the options when a rule is broken."""
+    values: dict[str, object] = {}
+    for spec in specs(parameters):
+        value = period if spec.period else getattr(args, _dest(spec), None)
+        if value is not None:
+            values[spec.name] = value
+    names = option_names(parameters)
+    missing = [names[spec.name] for spec in specs(parameters) if spec.required and spec.name not in values]
+    if missing:  # argparse requires the options themselves: this is the period
+        raise UsageError(f"{command} needs {' and '.join(missing)} (e.g. --period last-month)")
+    problems = broken(parameters, values, names)
+    if problems:
+        raise UsageError(f"{command}: {problems[0].message}")
+    return parameters(**values)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from .._client import UsageReports
 from .._constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from .._contract import Command, Provider, ReportRequest
+from .._contract import Listing, Provider, ReportRequest
 from .._exceptions import InvalidRequest, MissingCredentials, UsageReportsError
 from .._logging import JsonLogFormatter, TextLogFormatter, json_line
 from .._models import UsageReport
@@ -36,10 +36,18 @@ from .._periods import PERIOD_HELP, Period, zone
 from .._providers import providers
 from .._signals import exit_status, stopping_on_signals
 from .._version import __version__
-from ..batch._config import COMMON_KEYS, DEFAULT_KEYS, DEFAULTS_TABLE, Config, ConfigError, example_config
+from ..batch._config import (
+    COMMON_KEYS,
+    DEFAULT_KEYS,
+    DEFAULTS_TABLE,
+    Config,
+    ConfigError,
+    config_keys,
+    example_config,
+)
 from ..batch._runner import DEFAULT_CONCURRENCY, exit_code_of
 from ..destinations._storage import is_remote
-from ._args import add_examples, day, int_at_least, seconds
+from ._args import add_examples, add_options, day, int_at_least, request_from_options, seconds
 from ._output import LOG_FORMATS, PROG, Output, UsageError, error_message, print_rows
 from ._progress import human_size
 
@@ -186,8 +194,9 @@ def _config_help() -> str:
     """What CONFIG.toml holds, from the registry: each provider's table and keys."""
     tables = [(f"[{DEFAULTS_TABLE}]", ", ".join(DEFAULT_KEYS) + " (both optional)")]
     for provider in providers():
-        required = [key.name for key in provider.config_keys if key.required]
-        optional = [key.name for key in provider.config_keys if not key.required]
+        declared = config_keys(provider)
+        required = [key.name for key in declared if key.required]
+        optional = [key.name for key in declared if not key.required]
         keys = ", ".join(required) + ("; " if required and optional else "")
         keys += f"optional: {', '.join(optional)}" if optional else ""
         tables.append((f"[[{provider.name}]]", keys or "no keys of its own"))
@@ -212,21 +221,38 @@ def _parser(commands: argparse._SubParsersAction[_Parser], name: str, **kwargs: 
     return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common_options(*, after_command: bool) -> _Parser:
+    """--json, -q, -v, --log-format, --max-retries, --timeout: before the command, or after it.
+
+    After it (``after_command``), an option not given leaves what was given before the command (its
+    default is SUPPRESS, so the subcommand's namespace does not overwrite the value).
+    """
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if after_command else value
+
     common = _Parser(add_help=False)
     group = common.add_argument_group("output and transfer")
-    group.add_argument("--json", action="store_true", help="print one JSON result object on stdout instead of text")
-    group.add_argument("-q", "--quiet", action="store_true", help="no progress and no text on success")
+    group.add_argument(
+        "--json",
+        action="store_true",
+        default=default(False),
+        help="print one JSON result object on stdout instead of text",
+    )
+    group.add_argument(
+        "-q", "--quiet", action="store_true", default=default(False), help="no progress and no text on success"
+    )
     group.add_argument(
         "--max-retries",
         type=int_at_least(0),
-        default=DEFAULT_MAX_RETRIES,
+        default=default(DEFAULT_MAX_RETRIES),
         metavar="N",
         help=f"retries of a failed request (default {DEFAULT_MAX_RETRIES})",
     )
     group.add_argument(
         "--timeout",
         type=seconds,
+        default=default(None),
         metavar="SECONDS",
         help=f"connect, read and write timeout of each request (default: {DEFAULT_TIMEOUT.connect:g} s to connect, "
         f"{DEFAULT_TIMEOUT.read:g} s to read or write)",
@@ -235,17 +261,22 @@ def build_parser() -> argparse.ArgumentParser:
         "-v",
         "--verbose",
         action="count",
-        default=0,
+        default=default(0),
         help="log each failed attempt, retry and finished report to stderr (-vv: every response too); "
         "in a batch each line names its entry",
     )
     group.add_argument(
         "--log-format",
         choices=LOG_FORMATS,
-        default="text",
+        default=default("text"),
         help="how -v's records and the error lines look on stderr: text (default) or json, "
         "one object per line (time, level, event, label, provider, operation, attempt, status, duration...)",
     )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options(after_command=True)
 
     single = _Parser(add_help=False)
     single.add_argument(
@@ -264,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Pull usage reports from " + ", ".join(p.title for p in providers()) + ".",
         epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_common_options(after_command=False)],
     )
     add_examples(
         parser,
@@ -292,15 +324,19 @@ def build_parser() -> argparse.ArgumentParser:
             help=provider.summary,
             description=f"Download {provider.summary}.",
         )
-        provider.add_arguments(sub)
+        add_options(sub, provider.request_type)
+        if provider.examples:
+            add_examples(sub, *provider.examples)
         sub.epilog = "\n\n".join(filter(None, [sub.epilog, _provider_epilog(provider)]))
         sub.set_defaults(handler=_single_handler(provider))
-        for command in provider.commands:
-            listing = _parser(
-                commands, command.name, parents=[common], help=command.summary, description=command.summary + "."
+        for listing in provider.listings:
+            command = _parser(
+                commands, listing.name, parents=[common], help=listing.summary, description=listing.summary + "."
             )
-            command.add_arguments(listing)
-            listing.set_defaults(handler=_command_handler(command))
+            add_options(command, listing.parameters)
+            if listing.examples:
+                add_examples(command, *listing.examples)
+            command.set_defaults(handler=_listing_handler(provider, listing))
 
     batch = _parser(
         commands,
@@ -435,18 +471,22 @@ def _single_handler(provider: Provider) -> Callable[[argparse.Namespace, Output]
                 period = Period.parse(args.period, as_of=args.as_of, tz=args.timezone)
             except InvalidRequest as exc:
                 raise UsageError(f"--period: {exc}") from None
-        return _single(provider.request_from_arguments(args, period), args, out)
+        request = request_from_options(provider.request_type, args, provider.command, period)
+        return _single(request, args, out)
 
     return handle
 
 
-def _command_handler(command: Command) -> Callable[[argparse.Namespace, Output], int]:
+def _listing_handler(provider: Provider, listing: Listing) -> Callable[[argparse.Namespace, Output], int]:
     def handle(args: argparse.Namespace, out: Output) -> int:
+        parameters = request_from_options(listing.parameters, args, listing.name, None)
         with UsageReports(timeout=args.timeout, max_retries=args.max_retries) as client:
-            rows = command.run(client, args)
+            rows: list[dict[str, object]] = client.run_flow(
+                provider.name, lambda settings: listing.rows(settings, parameters)
+            )
         out.result({"ok": True, "exit_code": EXIT_OK, "rows": rows})
         if not out.json:
-            print_rows(rows, command.columns, out.stdout)
+            print_rows(rows, listing.columns, out.stdout)
         return EXIT_OK
 
     return handle
@@ -647,26 +687,6 @@ def _configure_logging(verbose: int, out: Output) -> None:
     library.addHandler(handler)
 
 
-def _vocabulary(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
-    """The user's words for the library's Python names: ``--report-id`` for ``MyVendorReport.report_id``.
-
-    In a provider's command, a request field is the option that sets it and the request class is
-    the command; elsewhere (a config) the field is its key and the class the provider's table.
-    """
-    command = _chosen(parser, args)
-    names: dict[str, str] = {}
-    for provider in providers():
-        request = provider.request_type.__name__
-        own = command is not None and args.command == provider.command
-        names[request] = provider.command if own else provider.name
-        if own and command is not None:
-            for action in command._actions:
-                long = [option for option in action.option_strings if option.startswith("--")]
-                if long:
-                    names[f"{request}.{action.dest}"] = long[0]
-    return names
-
-
 def _offer_completion(parser: argparse.ArgumentParser) -> None:
     """Shell completion through argcomplete, when it is installed and the shell asks (it sets _ARGCOMPLETE)."""
     if "_ARGCOMPLETE" not in os.environ:
@@ -689,7 +709,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Output(
         json_output=args.json, quiet=args.quiet, stdout=sys.stdout, stderr=sys.stderr, log_format=args.log_format
     )
-    out.use_names(_vocabulary(parser, args), calls=[provider.settings_type.__name__ for provider in providers()])
     _configure_logging(args.verbose, out)
     out.add_secrets(os.environ.get(name) for name in _credential_variables())
     handler: Callable[[argparse.Namespace, Output], int] = args.handler
@@ -699,7 +718,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # _signals.Terminated too
         out.error(str(exc) or "interrupted")
         return exit_status(exc)
-    except (ConfigError, UsageError, InvalidRequest, MissingCredentials) as exc:
+    except MissingCredentials as exc:
+        # the command line's user sets a variable: the library's hint for Python callers is not for them
+        return out.fail(MissingCredentials(exc.provider, exc.env_var, exc.setting_hint), EXIT_USAGE)
+    except (ConfigError, UsageError, InvalidRequest) as exc:
         return out.fail(exc, EXIT_USAGE)
     except UsageReportsError as exc:
         return out.fail(exc, exit_code_of(exc))

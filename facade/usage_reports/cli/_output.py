@@ -1,17 +1,15 @@
 """What the command line shows: results on stdout, errors and progress on stderr, secrets never.
 
 Kept apart from argument parsing (``_cli``) and from the batch (``_batch``),
-which both write through an ``Output``. Error lines speak the user's words:
-the CLI gives the Output its vocabulary (``use_names``), so a library message
-about ``MyVendorReport.report_id`` reads ``--report-id`` (or the
-config key), and hints for Python callers (``or pass MyVendor(token=...)``)
-are left out. With ``--log-format json`` every stderr line is a JSON object.
+which both write through an ``Output``. Messages arrive in the user's words
+already: each is built, where it is raised, with the option, config key or
+environment variable the user typed (nothing is rewritten here). With
+``--log-format json`` every stderr line is a JSON object.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any, Final
@@ -39,45 +37,12 @@ class Output:
         self.stderr = stderr
         self.log_format = log_format
         self._redactor = Redactor()
-        self._names: Mapping[str, str] = {}
-        self._python: re.Pattern[str] | None = None
-        self._hints: re.Pattern[str] | None = None
 
     def add_secrets(self, secrets: Iterable[str | None]) -> None:
         self._redactor = self._redactor.with_secrets(secrets)
 
     def redact(self, text: str) -> str:
         return printable(" ".join(self._redactor(text).split()))  # one line, no terminal escape, whatever it held
-
-    def use_names(self, names: Mapping[str, str], *, calls: Iterable[str] = ()) -> None:
-        """Say ``names[x]`` for each Python name ``x`` (``Class.field`` or ``Class``) in messages, and
-        leave out hints to call one of ``calls`` (``or pass Settings(key=...)``).
-
-        A ``Class.field`` not in ``names`` becomes ``field`` (a config key's name).
-        """
-        self._names = dict(names)
-        classes = sorted({name.split(".", 1)[0] for name in names}, key=len, reverse=True)
-        self._python = re.compile(rf"\b({'|'.join(map(re.escape, classes))})(?:\.(\w+))?\b") if classes else None
-        callables = "|".join(map(re.escape, sorted(set(calls), key=len, reverse=True)))
-        self._hints = (
-            re.compile(rf"[,;]?\s*\(?or pass (?:{callables})\([^()]*\)(?:\s+or (?:{callables})\([^()]*\))*\)?")
-            if callables
-            else None
-        )
-
-    def speak(self, text: str) -> str:
-        """``text`` in the user's words (see :meth:`use_names`)."""
-        if self._hints is not None:
-            text = self._hints.sub("", text)
-        if self._python is not None:
-            text = self._python.sub(self._name_for, text)
-        return text
-
-    def _name_for(self, match: re.Match[str]) -> str:
-        owner, field = match.group(1), match.group(2)
-        if field is None:
-            return self._names.get(owner, owner)
-        return self._names.get(f"{owner}.{field}", field)
 
     def progress(self, total: int = 0) -> Progress:
         """Progress on stderr: drawn on a terminal, off with --quiet, --json or JSON log lines."""
@@ -98,7 +63,7 @@ class Output:
         ``fields`` (e.g. the entry's ``label`` and ``provider``) become fields of the JSON object.
         """
         for line in message.splitlines() or [""]:
-            self._stderr_line("error", self.redact(self.speak(line)), fields)
+            self._stderr_line("error", self.redact(line), fields)
 
     def note(self, message: str) -> None:
         """A line of information on stderr (unless --quiet): stdout is taken, by the report itself."""
@@ -118,7 +83,7 @@ class Output:
         message = error_message(error) if isinstance(error, BaseException) else error
         self.error(message)
         kind = type(error).__name__ if isinstance(error, BaseException) else "UsageError"
-        lines = [self.redact(self.speak(line)) for line in message.splitlines()] or [""]
+        lines = [self.redact(line) for line in message.splitlines()] or [""]
         self.result({"ok": False, "exit_code": code, "error": {"type": kind, "message": "\n".join(lines)}})
         return code
 

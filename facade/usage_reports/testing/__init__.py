@@ -30,12 +30,21 @@ lifecycle (create, pending for a few polls, finished or failed, paginated
 listings); see ``EdgeImpulseSimulator``.
 
 A simulator of your own implements :class:`SimulatedVendor` and is passed as
-``VendorSimulators(vendors=[...])``.
+``VendorSimulators(vendors=[...])``, or registered for its provider's name with
+:func:`register_simulator` (:func:`simulator_registered` for a ``with`` block):
+``VendorSimulators()`` then starts it beside the built-in ones.
+
+This module owns the simulators' registry: the provider contract knows nothing
+of them. The built-in vendors' simulators stay in their vendor's home
+(``_providers/<vendor>/_simulator.py``, beside the adapter and spec they
+mimic) and are registered here by name, imported only when first started.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ._server import (
@@ -80,6 +89,10 @@ __all__ = [
     "SimulatorContext",
     "StatsigSimulator",
     "VendorSimulators",
+    "register_simulator",
+    "simulator_for",
+    "simulator_registered",
+    "unregister_simulator",
 ]
 
 
@@ -181,11 +194,73 @@ class VendorSimulators(SimulatorGroup):
         return self.edge_impulse.report_bytes(report_id)
 
 
+def _edge_impulse() -> SimulatedVendor:
+    from .._providers.edge_impulse._simulator import simulator
+
+    return simulator()
+
+
+def _altostrat() -> SimulatedVendor:
+    from .._providers.altostrat._simulator import simulator
+
+    return simulator()
+
+
+def _statsig() -> SimulatedVendor:
+    from .._providers.statsig._simulator import simulator
+
+    return simulator()
+
+
+#: The built-in vendors' simulators, by provider name (each imported when first started).
+_BUILT_IN: dict[str, Callable[[], SimulatedVendor]] = {
+    "edge_impulse": _edge_impulse,
+    "altostrat": _altostrat,
+    "statsig": _statsig,
+}
+_registry_lock = threading.Lock()
+_registered: dict[str, Callable[[], SimulatedVendor]] = {}
+
+
+def register_simulator(name: str, factory: Callable[[], SimulatedVendor]) -> None:
+    """Simulate provider ``name`` with ``factory()`` in ``VendorSimulators()`` (a plugin's or a test's vendor)."""
+    with _registry_lock:
+        if name in _registered or name in _BUILT_IN:
+            raise ValueError(f"a simulator for {name!r} is registered")
+        _registered[name] = factory
+
+
+def unregister_simulator(name: str) -> None:
+    """Forget provider ``name``'s registered simulator (the built-in ones stay)."""
+    with _registry_lock:
+        _registered.pop(name, None)
+
+
+@contextlib.contextmanager
+def simulator_registered(name: str, factory: Callable[[], SimulatedVendor]) -> Iterator[None]:
+    """The simulator is registered inside the block only."""
+    register_simulator(name, factory)
+    try:
+        yield
+    finally:
+        unregister_simulator(name)
+
+
+def simulator_for(name: str) -> Callable[[], SimulatedVendor] | None:
+    """The factory of provider ``name``'s simulator, if one is registered."""
+    with _registry_lock:
+        factory = _registered.get(name)
+    if factory is not None:
+        return factory
+    return _BUILT_IN.get(name)
+
+
 def _default_vendors() -> list[SimulatedVendor]:
-    """A fresh simulator of every registered provider (the registry is the only list of vendors)."""
+    """A fresh simulator of every registered provider that has one (the registry is the only list of vendors)."""
     from .._providers import providers
 
-    return [provider.simulator() for provider in providers()]
+    factories = [simulator_for(provider.name) for provider in providers()]
+    return [factory() for factory in factories if factory is not None]
 
 
 _ALTOSTRAT_EXPORTS = frozenset({"SANDBOX_ALTOSTRAT_TOKEN", "AltostratSimulator"})

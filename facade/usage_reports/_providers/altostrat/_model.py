@@ -8,32 +8,39 @@ from typing import ClassVar, Final
 
 import attrs
 
-from ..._exceptions import InvalidRequest, MissingCredentials
-from ..._validators import base_url, env_value, mask, naming_variables, optional_secret
+from ..._exceptions import MissingCredentials
+from ..._fields import FieldError, field
+from ..._validators import base_url, base_url_value, env_value, mask, optional_secret, secret_value
 
 MAX_WORKSPACE_ID_LENGTH: Final = 200
 
 
-def _workspace_id(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
-    name = f"{type(instance).__name__}.{attribute.name}"
+def _workspace_id(value: object) -> str:
+    """A workspace id that cannot change the request's path."""
     if not isinstance(value, str):
-        raise InvalidRequest(f"{name} must be a string like 'ws_a1b2c3d4e5f6g7h8', not {type(value).__name__}")
+        raise FieldError(f"must be a string like 'ws_a1b2c3d4e5f6g7h8', not {type(value).__name__}")
     if not value:
-        raise InvalidRequest(f"{name} must not be empty")
+        raise FieldError("must not be empty")
     if value in {".", ".."}:
-        raise InvalidRequest(f"{name} must not be {value!r}: it would change the request path")
+        raise FieldError(f"must not be {value!r}: it would change the request path")
     if len(value) > MAX_WORKSPACE_ID_LENGTH:
-        raise InvalidRequest(f"{name} is {len(value)} characters long; at most {MAX_WORKSPACE_ID_LENGTH} are allowed")
+        raise FieldError(f"is {len(value)} characters long; at most {MAX_WORKSPACE_ID_LENGTH} are allowed")
     for ch in value:
         if ch.isspace() or unicodedata.category(ch)[0] == "C":
-            raise InvalidRequest(f"{name} must not contain whitespace or control characters (found {ch!r})")
+            raise FieldError(f"must not contain whitespace or control characters (found {ch!r})")
+    return str(value)  # a plain str, also from the command line's text
 
 
 @attrs.frozen
 class AltostratUsagePdf:
     """An Altostrat workspace's organization usage, as a PDF."""
 
-    workspace_id: str = attrs.field(validator=_workspace_id)
+    workspace_id: str = field(
+        help="the workspace, as Altostrat shows it, e.g. ws_a1b2c3d4e5f6g7h8",
+        convert=_workspace_id,
+        metavar="ID",
+        example='"ws_a1b2c3d4e5f6g7h8"',
+    )
 
     provider: ClassVar[str] = "altostrat"
 
@@ -58,11 +65,10 @@ class Altostrat:
     ENV_BASE_URL: ClassVar[str] = "ALTOSTRAT_BASE_URL"
 
     def with_environment(self, environ: Mapping[str, str]) -> Altostrat:
-        with naming_variables("Altostrat", {"token": self.ENV_TOKEN, "base_url": self.ENV_BASE_URL}):
-            return Altostrat(
-                token=self.token or env_value(environ, self.ENV_TOKEN),
-                base_url=self.base_url or env_value(environ, self.ENV_BASE_URL),
-            )
+        return Altostrat(
+            token=self.token or env_value(environ, self.ENV_TOKEN, secret_value),
+            base_url=self.base_url or env_value(environ, self.ENV_BASE_URL, base_url_value),
+        )
 
     def secrets(self) -> tuple[str | None, ...]:
         return (self.token,)
@@ -72,5 +78,6 @@ class Altostrat:
             raise MissingCredentials(
                 "altostrat",
                 self.ENV_TOKEN,
-                f"altostrat: no credential configured; set {self.ENV_TOKEN} or pass Altostrat(token=...)",
+                f"altostrat: no credential configured; set {self.ENV_TOKEN}",
+                code_hint="or pass Altostrat(token=...)",
             )

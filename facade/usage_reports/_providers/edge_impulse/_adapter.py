@@ -49,6 +49,6 @@ class EdgeImpulseAdapter(Adapter[EdgeImpulseUsageReport, EdgeImpulse]):
     ) -> Flow[tuple[EdgeImpulseUsageReport, dict[str, object]]] | None:
         if request.period is None:
             return None
-        from ._lifecycle import resolve
+        from ._resolve import resolve
 
         return resolve(settings, request)

@@ -1,16 +1,18 @@
-"""Edge Impulse white-label admin: a tenant's usage report, and the settings to reach it."""
+"""Edge Impulse white-label admin: a tenant's usage report and the listings' parameters, each field declared once.
+
+The settings and the listings' values live in ``_settings`` (re-exported here).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
-from typing import ClassVar, Final, Literal
+from collections.abc import Generator, Mapping
+from typing import Any, ClassVar, Final
 
 import attrs
 
-from ..._exceptions import InvalidRequest, MissingCredentials
-from ..._periods import Period
-from ..._validators import base_url, env_value, mask, naming_variables, optional_secret, positive_int
+from ..._fields import Many, OneOf, check_rules, field, positive_int, positive_seconds
+from ..._periods import Period, period_value
+from ._settings import EdgeImpulse, ReportInfo, ReportStatus, Tenant
 
 #: How long a report being built is waited for, in all, by default (seconds).
 DEFAULT_MAX_WAIT: Final = 600.0
@@ -18,21 +20,35 @@ DEFAULT_MAX_WAIT: Final = 600.0
 DEFAULT_POLL_INTERVAL: Final = 2.0
 
 
-def _optional_positive_int(instance: object, attribute: attrs.Attribute[int | None], value: object) -> None:
-    if value is not None:
-        positive_int(instance, attribute, value)  # type: ignore[arg-type]
+def _every_tenant(settings: object, values: Mapping[str, object]) -> Generator[Any, Any, list[int]]:
+    """Every tenant of the entry's white label, listed when the job runs (a config's ``"all"``)."""
+    from ._lifecycle import list_tenants
+
+    assert isinstance(settings, EdgeImpulse)
+    organization_id = values["organization_id"]
+    assert isinstance(organization_id, int)
+    tenants = yield from list_tenants(settings, organization_id)
+    return [tenant.id for tenant in tenants]
 
 
-def _positive_seconds(instance: object, attribute: attrs.Attribute[float], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
-        raise InvalidRequest(f"{type(instance).__name__}.{attribute.name} must be a positive number of seconds")
+def organization_id_field() -> Any:
+    """``organization_id``, declared once: the request and the listings share it."""
+    return field(
+        help="id of the white-label (outer) organization your key administers",
+        convert=positive_int,
+        metavar="N",
+        example="1",
+    )
 
 
-def _period(instance: object, attribute: attrs.Attribute[Period | None], value: object) -> None:
-    if value is not None and not isinstance(value, Period):
-        raise InvalidRequest(
-            f"{type(instance).__name__}.period must be a Period (e.g. Period.last_month()), not {type(value).__name__}"
-        )
+def inner_organization_id_field(many: Many | None = None) -> Any:
+    return field(
+        help="id of the tenant (inner organization); edge-impulse-tenants lists them",
+        convert=positive_int,
+        metavar="N",
+        example='"all"' if many is not None else "2",
+        many=many,
+    )
 
 
 @attrs.frozen
@@ -43,18 +59,50 @@ class EdgeImpulseUsageReport:
     ``max_wait`` seconds, polling from every ``poll_interval`` seconds).
     """
 
-    organization_id: int = attrs.field(validator=positive_int)
-    inner_organization_id: int = attrs.field(validator=positive_int)
-    report_id: int | None = attrs.field(default=None, validator=_optional_positive_int)
-    period: Period | None = attrs.field(default=None, kw_only=True, validator=_period)
-    max_wait: float = attrs.field(default=DEFAULT_MAX_WAIT, kw_only=True, validator=_positive_seconds)
-    poll_interval: float = attrs.field(default=DEFAULT_POLL_INTERVAL, kw_only=True, validator=_positive_seconds)
+    organization_id: int = organization_id_field()
+    inner_organization_id: int = inner_organization_id_field(
+        Many(
+            every="all",
+            expand=_every_tenant,
+            describe="every tenant of organization {organization_id}",
+            single=("report_id",),
+        )
+    )
+    report_id: int | None = field(
+        default=None,
+        help="instead of a period: one existing usage report (edge-impulse-reports lists them)",
+        convert=positive_int,
+        metavar="N",
+    )
+    period: Period | None = field(
+        default=None, kw_only=True, period=True, help="the period of the report", convert=period_value
+    )
+    max_wait: float = field(
+        default=DEFAULT_MAX_WAIT,
+        kw_only=True,
+        help="with a period: how long to wait for a report Edge Impulse is still building, in seconds",
+        convert=positive_seconds,
+        metavar="SECONDS",
+    )
+    poll_interval: float = field(
+        default=DEFAULT_POLL_INTERVAL,
+        kw_only=True,
+        help="with a period: the first pause between two polls of a report being built, in seconds",
+        convert=positive_seconds,
+        metavar="SECONDS",
+    )
 
     provider: ClassVar[str] = "edge_impulse"
+    rules: ClassVar[tuple[OneOf, ...]] = (
+        OneOf(
+            (("report_id",), ("period",)),
+            both="give exactly one of {report_id} and {period}",
+            neither="give exactly one of {report_id} and {period}",
+        ),
+    )
 
     def __attrs_post_init__(self) -> None:
-        if (self.report_id is None) == (self.period is None):
-            raise InvalidRequest(f"{type(self).__name__}: give exactly one of report_id and period")
+        check_rules(self)
 
     @property
     def suggested_filename(self) -> str:
@@ -73,79 +121,29 @@ class EdgeImpulseUsageReport:
         return parameters
 
 
-def _one_credential(instance: EdgeImpulse, attribute: attrs.Attribute[str | None], value: str | None) -> None:
-    if value is not None and instance.api_key is not None:
-        raise InvalidRequest("EdgeImpulse: give api_key or jwt, not both")
+@attrs.frozen
+class TenantsQuery:
+    """The parameters of ``edge-impulse-tenants``: one white label."""
+
+    organization_id: int = organization_id_field()
 
 
 @attrs.frozen
-class EdgeImpulse:
-    """Edge Impulse (white-label admin). An API key is sent as ``x-api-key``; a JWT as ``x-jwt-token``.
+class ReportsQuery:
+    """The parameters of ``edge-impulse-reports``: one tenant of a white label."""
 
-    One credential, never two: both given, or both environment variables set
-    with neither given, is an error rather than a silent choice.
-    """
-
-    api_key: str | None = attrs.field(default=None, repr=mask, validator=optional_secret)
-    jwt: str | None = attrs.field(default=None, repr=mask, validator=[optional_secret, _one_credential])
-    base_url: str | None = attrs.field(default=None, validator=base_url)
-
-    DEFAULT_BASE_URL: ClassVar[str] = "https://studio.edgeimpulse.com/v1"
-    ENV_API_KEY: ClassVar[str] = "EDGE_IMPULSE_API_KEY"
-    ENV_JWT: ClassVar[str] = "EDGE_IMPULSE_JWT"
-    ENV_BASE_URL: ClassVar[str] = "EDGE_IMPULSE_BASE_URL"
-
-    def with_environment(self, environ: Mapping[str, str]) -> EdgeImpulse:
-        """Fill what was not given from the environment; a credential given here wins over both variables."""
-        with naming_variables(
-            "EdgeImpulse", {"api_key": self.ENV_API_KEY, "jwt": self.ENV_JWT, "base_url": self.ENV_BASE_URL}
-        ):
-            url = self.base_url or env_value(environ, self.ENV_BASE_URL)
-            if self.api_key or self.jwt:
-                return attrs.evolve(self, base_url=url)
-            api_key, jwt = env_value(environ, self.ENV_API_KEY), env_value(environ, self.ENV_JWT)
-            if api_key and jwt:
-                raise InvalidRequest(
-                    f"edge_impulse: both {self.ENV_API_KEY} and {self.ENV_JWT} are set; unset one "
-                    "(or pass EdgeImpulse(api_key=...) or EdgeImpulse(jwt=...))"
-                )
-            return EdgeImpulse(api_key=api_key, jwt=jwt, base_url=url)
-
-    def secrets(self) -> tuple[str | None, ...]:
-        return (self.api_key, self.jwt)
-
-    def auth_headers(self) -> dict[str, str]:
-        self.require_credentials()
-        return {"x-api-key": self.api_key} if self.api_key else {"x-jwt-token": self.jwt or ""}
-
-    def require_credentials(self) -> None:
-        if not (self.api_key or self.jwt):
-            raise MissingCredentials(
-                "edge_impulse",
-                self.ENV_API_KEY,
-                f"edge_impulse: no credential configured; set {self.ENV_API_KEY} (or {self.ENV_JWT}), "
-                "or pass EdgeImpulse(api_key=...)",
-            )
+    organization_id: int = organization_id_field()
+    inner_organization_id: int = inner_organization_id_field()
 
 
-ReportStatus = Literal["pending", "failed", "finished"]
-
-
-@attrs.frozen
-class Tenant:
-    """An inner organization of a white label."""
-
-    id: int
-    name: str
-    created: datetime
-
-
-@attrs.frozen
-class ReportInfo:
-    """One usage report of a tenant, as the listing shows it."""
-
-    id: int
-    job_id: int
-    created: datetime
-    period: Period
-    status: ReportStatus
+__all__ = [
+    "DEFAULT_MAX_WAIT",
+    "DEFAULT_POLL_INTERVAL",
+    "EdgeImpulse",
+    "EdgeImpulseUsageReport",
+    "ReportInfo",
+    "ReportStatus",
+    "ReportsQuery",
+    "Tenant",
+    "TenantsQuery",
+]

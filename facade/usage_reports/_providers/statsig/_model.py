@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, Final
+from typing import ClassVar, Final
 
 import attrs
 
 from ..._exceptions import InvalidRequest, MissingCredentials
-from ..._periods import Period
-from ..._validators import base_url, env_value, mask, naming_variables, optional_secret
+from ..._fields import FieldError, Holds, OneOf, Requires, Text, check_rules, field
+from ..._periods import Period, period_value, timestamp_value
+from ..._validators import base_url, base_url_value, env_value, mask, optional_secret, secret_value
 
 #: Statsig's published limits per key: 100 requests / 10 s and 900 / 15 min.
 STATSIG_RATE_LIMITS: Final[tuple[tuple[int, float], ...]] = ((100, 10.0), (900, 900.0))
@@ -43,14 +44,44 @@ def to_milliseconds(value: object, name: str) -> int:
     raise InvalidRequest(f"{name} must be a datetime, a date or an int of milliseconds, not {type(value).__name__}")
 
 
-def _timestamp(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    ms = to_milliseconds(value, f"{type(instance).__name__}.{attribute.name}")
-    if ms <= 0 and attribute.name == "end":
-        raise InvalidRequest(f"{type(instance).__name__}.end must be after 1970-01-01 (end > 0), got {ms}")
+def _timestamp(value: object, *, end: bool) -> Timestamp:
+    """An aware datetime, a date (UTC midnight) or Unix milliseconds; ISO text (or digits, from the command line)."""
+    if isinstance(value, Text) and value.strip().isdigit():
+        value = int(value.strip())
+    elif isinstance(value, str):
+        try:
+            value = timestamp_value(value)
+        except FieldError as exc:
+            raise FieldError(f"must be a datetime, a date or an int of milliseconds, or ISO text: {exc}") from None
+    if isinstance(value, bool) or not isinstance(value, datetime | date | int):
+        raise FieldError(f"must be a datetime, a date or an int of milliseconds, not {type(value).__name__}")
+    if isinstance(value, datetime) and (value.tzinfo is None or value.utcoffset() is None):
+        raise FieldError(
+            "is a naive datetime (no UTC offset); give it one, e.g. datetime(2026, 11, 1, tzinfo=timezone.utc) "
+            "or 2026-11-01T00:00:00+00:00"
+        )
+    if isinstance(value, int) and 0 < value < MIN_PLAUSIBLE_MILLISECONDS:
+        raise FieldError(
+            f"looks like seconds ({value}), not milliseconds; pass {value * 1000} or a datetime/date instead"
+        )
+    ms = to_milliseconds(value, "value")
+    if end and ms <= 0:
+        raise FieldError(f"must be after 1970-01-01 (> 0 milliseconds), got {ms}")
     if ms < 0:
-        raise InvalidRequest(f"{type(instance).__name__}.{attribute.name} must not be before 1970-01-01")
+        raise FieldError("must not be before 1970-01-01")
+    return value
+
+
+def _end(value: object) -> Timestamp:
+    return _timestamp(value, end=True)
+
+
+def _start(value: object) -> Timestamp:
+    return _timestamp(value, end=False)
+
+
+def _before(start: Timestamp, end: Timestamp) -> bool:
+    return to_milliseconds(start, "start") < to_milliseconds(end, "end")
 
 
 def _iso(ms: int) -> str:
@@ -72,13 +103,6 @@ def _format_ms(ms: int) -> str:
     return day
 
 
-def _period(instance: object, attribute: attrs.Attribute[Period | None], value: object) -> None:
-    if value is not None and not isinstance(value, Period):
-        raise InvalidRequest(
-            f"{type(instance).__name__}.period must be a Period (e.g. Period.last_month()), not {type(value).__name__}"
-        )
-
-
 @attrs.frozen
 class StatsigUsageReport:
     """A Statsig project's usage billing report for [start, end), as a CSV: by ``period``, or by ``end`` and ``start``.
@@ -88,21 +112,38 @@ class StatsigUsageReport:
     ``Period``) replaces both.
     """
 
-    end: Timestamp | None = attrs.field(default=None, validator=_timestamp)
-    start: Timestamp | None = attrs.field(default=None, validator=_timestamp)
-    period: Period | None = attrs.field(default=None, kw_only=True, validator=_period)
+    end: Timestamp | None = field(
+        default=None,
+        help="instead of a period: its end, exclusive: an ISO date (UTC midnight) or a datetime with an offset, "
+        "e.g. 2026-11-01T00:00:00+01:00",
+        convert=_end,
+        metavar="DATE",
+        example="2026-11-01",
+    )
+    start: Timestamp | None = field(
+        default=None,
+        help="with an end: the start of the period, in the same forms (default: Statsig's own)",
+        convert=_start,
+        metavar="DATE",
+        example="2026-10-01",
+    )
+    period: Period | None = field(
+        default=None, kw_only=True, period=True, help="the period of the report", convert=period_value
+    )
 
     provider: ClassVar[str] = "statsig"
+    rules: ClassVar[tuple[OneOf | Requires | Holds, ...]] = (
+        OneOf(
+            (("period",), ("end", "start")),
+            both="give {period}, or {end} (and {start}), not both",
+            neither="give {period} or {end}",
+        ),
+        Requires("start", "end"),
+        Holds(("start", "end"), _before, "{start} must be before {end}"),
+    )
 
     def __attrs_post_init__(self) -> None:
-        name = type(self).__name__
-        if self.period is not None and (self.end is not None or self.start is not None):
-            raise InvalidRequest(f"{name}: give a period, or end (and start), not both")
-        if self.period is None and self.end is None:
-            raise InvalidRequest(f"{name}: give a period (e.g. Period.last_month()) or an end")
-        start = self.start_ms
-        if start is not None and start >= self.end_ms:
-            raise InvalidRequest(f"{name}: start must be before end")
+        check_rules(self)
 
     @property
     def end_ms(self) -> int:
@@ -166,12 +207,11 @@ class Statsig:
     ENV_BASE_URL: ClassVar[str] = "STATSIG_BASE_URL"
 
     def with_environment(self, environ: Mapping[str, str]) -> Statsig:
-        with naming_variables("Statsig", {"console_api_key": self.ENV_CONSOLE_API_KEY, "base_url": self.ENV_BASE_URL}):
-            return attrs.evolve(
-                self,
-                console_api_key=self.console_api_key or env_value(environ, self.ENV_CONSOLE_API_KEY),
-                base_url=self.base_url or env_value(environ, self.ENV_BASE_URL),
-            )
+        return attrs.evolve(
+            self,
+            console_api_key=self.console_api_key or env_value(environ, self.ENV_CONSOLE_API_KEY, secret_value),
+            base_url=self.base_url or env_value(environ, self.ENV_BASE_URL, base_url_value),
+        )
 
     def secrets(self) -> tuple[str | None, ...]:
         return (self.console_api_key,)
@@ -181,6 +221,6 @@ class Statsig:
             raise MissingCredentials(
                 "statsig",
                 self.ENV_CONSOLE_API_KEY,
-                f"statsig: no credential configured; set {self.ENV_CONSOLE_API_KEY} "
-                "or pass Statsig(console_api_key=...)",
+                f"statsig: no credential configured; set {self.ENV_CONSOLE_API_KEY}",
+                code_hint="or pass Statsig(console_api_key=...)",
             )
