@@ -3,7 +3,7 @@
     nox                       lint, typecheck, codegen_check, tests, workflows (what CI runs)
     nox -s generate           regenerate generated/ from specs/
     nox -s codegen_check      fail with a diff when generated/ drifted from specs/
-    nox -s lint               ruff on handwritten code
+    nox -s lint               ruff on handwritten code, import-linter on the layers
     nox -s typecheck          mypy --strict on handwritten and generated code
     nox -s tests              pytest (loopback HTTP servers only, no network)
     nox -s demo               the whole product against built-in local simulators
@@ -57,10 +57,12 @@ def codegen_check(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff on the handwritten code (generated/ is checked by its own pinned hooks)."""
+    """ruff on the handwritten code, and import-linter on the layers (generated/ is checked by its own pinned hooks)."""
     _install_groups(session, "lint")
+    session.install("--no-deps", "-e", ".")  # import-linter reads the package's import graph where it is installed
     session.run("ruff", "check", *HANDWRITTEN)
     session.run("ruff", "format", "--check", *HANDWRITTEN)
+    session.run("lint-imports", "--no-cache")  # the layer contracts in pyproject.toml ([tool.importlinter])
 
 
 @nox.session
