@@ -10,6 +10,7 @@ from ..._exceptions import InvalidRequest
 from ..._periods import Period
 from ...cli._args import add_examples, int_at_least, seconds
 from ._model import DEFAULT_MAX_WAIT, DEFAULT_POLL_INTERVAL, EdgeImpulse, EdgeImpulseUsageReport, ReportInfo, Tenant
+from ._usage import USAGE
 
 if TYPE_CHECKING:
     import argparse
@@ -141,6 +142,7 @@ def _reports_command(parser: argparse.ArgumentParser) -> None:
 class EdgeImpulseProvider(VendorProvider[EdgeImpulseUsageReport, EdgeImpulse]):
     name = "edge_impulse"
     title = "Edge Impulse"
+    usage = USAGE  # the numbers its files hold (usage_reports.usage reads them)
     command = "edge-impulse"
     summary = "one Edge Impulse white-label tenant's usage report for a period (CSV)"
     credential_variables = (EdgeImpulse.ENV_API_KEY, EdgeImpulse.ENV_JWT)

@@ -12,6 +12,7 @@ from ..._exceptions import InvalidRequest
 from ..._periods import Period, parse_timestamp
 from ...cli._args import add_examples, timestamp
 from ._model import STATSIG_API_VERSION, STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
+from ._usage import USAGE
 
 if TYPE_CHECKING:
     import argparse
@@ -28,6 +29,7 @@ def _adapter() -> Adapter[StatsigUsageReport, Statsig]:
 class StatsigProvider(VendorProvider[StatsigUsageReport, Statsig]):
     name = "statsig"
     title = "Statsig"
+    usage = USAGE  # the numbers its files hold (usage_reports.usage reads them)
     command = "statsig"
     summary = "one Statsig project's usage billing report (CSV)"
     credential_variables = (Statsig.ENV_CONSOLE_API_KEY,)

@@ -1,0 +1,219 @@
+"""``UsageTable``: every documented number of one or more run folders, one row per measured quantity."""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from .._measures import CsvDaily
+from ._errors import FileProblem, RefusedFiles
+from ._frame import Frame, new_workdir, remove_workdir
+from ._read import COLUMNS, ListedFile, _Refused, _Source, csv_header, fetch_verified, json_rows, load_csv_group, plan
+
+if TYPE_CHECKING:
+    from ._charges import ChargeTable
+    from ._rates import RateCard
+
+#: ``month_over_month(by=...)``: the keys a user names, and the columns each stands for.
+GROUPINGS: dict[str, tuple[str, ...]] = {
+    "provider": ("provider",),
+    "account": ("provider", "account_id"),
+    "tenant": ("provider", "account_id", "tenant_id"),
+    "metric": ("metric", "unit"),
+}
+_ORDER = "provider, account_id, tenant_id, period_start, day, metric, source_path, dimensions"
+_MONTH = "coalesce(strftime(day, '%Y-%m'), substr(period_start, 1, 7), substr(period_end, 1, 7))"
+
+
+def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:", config={"temp_directory": str(workdir / "spill")})
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+class UsageTable(Frame):
+    """The usage of one or more run folders: a row per measured quantity, with exactly these columns.
+
+    ``provider``, ``account_id``, ``tenant_id``, ``tenant_name``,
+    ``period_start``, ``period_end`` (ISO 8601 with offset, end exclusive),
+    ``day`` (a date for a daily row, null for a period total), ``metric``,
+    ``quantity`` (DECIMAL(38, 12), as reported), ``unit``, ``dimensions`` (a
+    JSON object), ``source_path``, ``source_sha256``.
+
+    Built by :meth:`from_folders`. Files the vendors do not document (the
+    Edge Impulse usage report CSV, the Altostrat PDF) are listed by
+    :meth:`files`, never parsed. ``problems`` names each file that was
+    refused (none with ``strict=True``, which raises instead).
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        workdir: Path,
+        *,
+        problems: Sequence[FileProblem] = (),
+        listed: Sequence[ListedFile] = (),
+    ) -> None:
+        super().__init__(con, f"SELECT * FROM usage ORDER BY {_ORDER}", workdir)  # noqa: S608 - constant
+        self.problems = list(problems)
+        self._listed = list(listed)
+        self._finalizer = weakref.finalize(self, _close, con, workdir)
+
+    @classmethod
+    def from_folders(cls, folders: Iterable[str | os.PathLike[str]], *, strict: bool = True) -> UsageTable:
+        """Read the manifests of ``folders`` (paths or object-store URLs) and every documented file they list.
+
+        A file whose sha256 no longer matches its manifest, or a CSV missing a
+        documented column, is refused by name and none of its rows is kept:
+        with ``strict`` (the default) RefusedFiles is raised once every file
+        has been looked at; without, the table holds the other files' rows and
+        ``problems`` says what was refused. FolderError when a folder has no
+        usage-reports manifest.
+        """
+        sources, listed = plan(folders)
+        workdir = new_workdir()
+        try:
+            con = _connect(workdir)
+            table = cls(con, workdir, listed=listed)
+        except BaseException:
+            remove_workdir(workdir)
+            raise
+        columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
+        con.execute(f"CREATE TABLE usage ({columns})")
+        table.problems = _load(con, workdir, sources)
+        if strict and table.problems:
+            problems = table.problems
+            table.close()
+            raise RefusedFiles(problems)
+        return table
+
+    def files(self) -> list[ListedFile]:
+        """The files kept as they are and never parsed (undocumented structure), as the manifests list them."""
+        return list(self._listed)
+
+    def close(self) -> None:
+        """Free the embedded database and its temporary files (also done when the table is collected)."""
+        self._finalizer()
+
+    def __enter__(self) -> UsageTable:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def month_over_month(self, by: Sequence[str] = ("tenant", "metric")) -> MonthOverMonth:
+        """A row per group of ``by`` (``provider``, ``account``, ``tenant``, ``metric``), a column per month
+        (``2026-10``, ``2026-11``...: the sum of the quantities), then ``change`` (last month minus the one
+        before) and ``change_pct`` (that change in percent of the month before; null when it was zero or absent).
+
+        With ``tenant``, ``tenant_name`` is the name of the tenant's latest month (a renamed tenant is one row).
+        """
+        unknown = [key for key in by if key not in GROUPINGS]
+        if unknown or not by:
+            raise ValueError(
+                f"by: unknown grouping {', '.join(map(repr, unknown)) or '(none)'}; choose from {', '.join(GROUPINGS)}"
+            )
+        keys: list[str] = []
+        for key in by:
+            keys.extend(column for column in GROUPINGS[key] if column not in keys)
+        months = [
+            row[0]
+            for row in self._con.execute(
+                f"SELECT DISTINCT {_MONTH} AS m FROM usage WHERE m IS NOT NULL ORDER BY m"  # noqa: S608 - constant
+            ).fetchall()
+        ]
+        return MonthOverMonth(self._con, self._workdir, keys, months, with_name="tenant" in by, owner=self)
+
+    def charges(self, rate_card: RateCard) -> ChargeTable:
+        """The usage priced by ``rate_card`` in FOCUS 1.2 columns; UnpricedMetric (nothing priced) when a metric
+        present has no price and is not in ``not_billed``."""
+        from ._charges import build_charges
+
+        return build_charges(self, rate_card)
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The embedded DuckDB connection holding the ``usage`` table (for SQL beyond ``relation``)."""
+        return self._con
+
+
+def _close(con: duckdb.DuckDBPyConnection, workdir: Path) -> None:
+    try:
+        con.close()
+    finally:
+        remove_workdir(workdir)
+
+
+def _load(con: duckdb.DuckDBPyConnection, workdir: Path, sources: list[_Source]) -> list[FileProblem]:
+    problems: list[FileProblem] = []
+    spool = workdir / "spool"
+    spool.mkdir()
+    json_batch: list[tuple[object, ...]] = []
+    groups: dict[tuple[int, tuple[str, ...]], list[tuple[_Source, Path]]] = defaultdict(list)
+    readers: dict[int, CsvDaily] = {}
+    for source in sources:
+        reader = source.reader
+        try:
+            if isinstance(reader, CsvDaily):
+                copy = fetch_verified(source, spool)
+                assert isinstance(copy, Path)
+                header = tuple(csv_header(copy))
+                missing = [column for column in reader.required if column not in header]
+                if missing:
+                    copy.unlink()
+                    raise _Refused(
+                        f"no {', '.join(repr(c) for c in missing)} column (documented: {','.join(reader.required)}); "
+                        "none of its rows is read"
+                    )
+                groups[(id(reader), header)].append((source, copy))
+                readers[id(reader)] = reader
+            else:
+                data = fetch_verified(source, None)
+                assert isinstance(data, bytes)
+                json_batch.extend(json_rows(source, data))
+        except _Refused as refused:
+            problems.append(FileProblem(source.location, str(refused)))
+    if json_batch:
+        placeholders = ", ".join("?" for _ in COLUMNS)
+        con.executemany(f"INSERT INTO usage VALUES ({placeholders})", json_batch)  # noqa: S608 - constant
+    for (reader_id, header), files in groups.items():
+        problems.extend(load_csv_group(con, readers[reader_id], header, files))
+        for _, copy in files:
+            copy.unlink(missing_ok=True)
+    return sorted(problems, key=lambda p: p.path)
+
+
+class MonthOverMonth(Frame):
+    """Usage summed per group and month, one column per month, then ``change`` and ``change_pct``."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        workdir: Path,
+        keys: list[str],
+        months: list[str],
+        *,
+        with_name: bool,
+        owner: UsageTable,
+    ) -> None:
+        self.keys = keys
+        self.months = months
+        self._owner = owner  # the usage table (and its database) lives as long as this view
+        group = ", ".join(keys)
+        name = ", arg_max(tenant_name, coalesce(period_start, '')) AS tenant_name" if with_name else ""
+        sums = ", ".join(f"sum(quantity) FILTER (WHERE {_MONTH} = '{month}') AS \"{month}\"" for month in months)
+        last = f'"{months[-1]}"' if months else "NULL"
+        before = f'"{months[-2]}"' if len(months) > 1 else "NULL"
+        change = f"coalesce({last}, 0) - coalesce({before}, 0)" if len(months) > 1 else "CAST(NULL AS DECIMAL(38, 12))"
+        query = (
+            f"SELECT *, {change} AS change, CASE WHEN coalesce({before}, 0) = 0 THEN NULL "  # noqa: S608 - months are YYYY-MM
+            f"ELSE CAST(round(({change}) * 100 / {before}, 2) AS DECIMAL(18, 2)) END AS change_pct "
+            f"FROM (SELECT {group}{name}{', ' if sums else ''}{sums} FROM usage GROUP BY {group}) ORDER BY {group}"
+        )
+        super().__init__(con, query, workdir)
