@@ -69,7 +69,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the facade, tools and tests, then on the generated clients."""
     _install_groups(session, "typecheck", "codegen")
-    session.install("-e", ".")
+    session.install("-e", ".[data]")
     session.run("mypy", *HANDWRITTEN)
     session.run("mypy", *GENERATED_MYPY, "-p", GENERATED_NAMESPACE, env={"MYPYPATH": "generated"})
 

@@ -93,9 +93,8 @@ class ChargeTable(Frame):
     """The charges: FOCUS 1.2 columns, then ``x_`` columns; the same writers as the usage table."""
 
     def __init__(self, usage: UsageTable, query: str, rate_card: RateCard) -> None:
-        super().__init__(usage.connection, query, usage._workdir)
+        super().__init__(usage.connection, query, usage._workdir, owner=usage)
         self.rate_card = rate_card
-        self._usage = usage  # its database lives as long as the charges
 
 
 def _literal(text: str | None) -> str:
@@ -225,6 +224,5 @@ def build_charges(usage: UsageTable, rate_card: RateCard) -> ChargeTable:
             AND p.tenant_id IS NOT DISTINCT FROM u.tenant_id
         ORDER BY u.provider, u.account_id, u.tenant_id, ChargePeriodStart, u.metric, u.source_path, u.dimensions
     """  # noqa: S608 - every value interpolated is quoted by _literal or comes from our declarations
-    con.execute("SET TimeZone = 'UTC'")
     con.execute(f"CREATE TABLE charges_{n} AS {select}")
     return ChargeTable(usage, f"SELECT * FROM charges_{n}", rate_card)  # noqa: S608 - a counter

@@ -16,6 +16,13 @@ from ..destinations._object_stores import ObjectLocation
 from ..destinations._sinks import FileSink, Sink
 
 _BATCH = 10_000
+_ISO = "TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%SZ'"
+#: DuckDB's COPY options per format: timestamps in ISO 8601 UTC, decimals with their digits.
+COPY_OPTIONS = {
+    "parquet": "FORMAT parquet, COMPRESSION zstd",
+    "csv": f"FORMAT csv, HEADER true, {_ISO}",
+    "json": f"FORMAT json, ARRAY true, {_ISO}",
+}
 
 
 class Frame:
@@ -27,7 +34,8 @@ class Frame:
     decimals in every format (Parquet DECIMAL, their digits in CSV and JSON).
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, query: str, workdir: Path) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, query: str, workdir: Path, *, owner: object = None) -> None:
+        self._owner = owner  # the table whose database this one reads lives as long as this one
         self._con = con
         self._query = query
         self._workdir = workdir
@@ -59,15 +67,15 @@ class Frame:
 
     def to_parquet(self, dest: str | os.PathLike[str]) -> None:
         """Write the table as Parquet (decimals as DECIMAL, days as DATE) to a path or an object-store URL."""
-        self._write(dest, "FORMAT parquet, COMPRESSION zstd")
+        self._write(dest, COPY_OPTIONS["parquet"])
 
     def to_csv(self, dest: str | os.PathLike[str]) -> None:
         """Write the table as CSV with a header (empty cell for null) to a path or an object-store URL."""
-        self._write(dest, "FORMAT csv, HEADER true")
+        self._write(dest, COPY_OPTIONS["csv"])
 
     def to_json(self, dest: str | os.PathLike[str]) -> None:
         """Write the table as one JSON array of objects (decimals as exact numbers) to a path or a URL."""
-        self._write(dest, "FORMAT json, ARRAY true")
+        self._write(dest, COPY_OPTIONS["json"])
 
     def _write(self, dest: str | os.PathLike[str], options: str) -> None:
         target = storage.resolve(dest, what="destination")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -28,12 +29,14 @@ GROUPINGS: dict[str, tuple[str, ...]] = {
     "metric": ("metric", "unit"),
 }
 _ORDER = "provider, account_id, tenant_id, period_start, day, metric, source_path, dimensions"
+_YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
 _MONTH = "coalesce(strftime(day, '%Y-%m'), substr(period_start, 1, 7), substr(period_end, 1, 7))"
 
 
 def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:", config={"temp_directory": str(workdir / "spill")})
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET TimeZone = 'UTC'")  # timestamps are written in UTC
     return con
 
 
@@ -114,21 +117,26 @@ class UsageTable(Frame):
 
         With ``tenant``, ``tenant_name`` is the name of the tenant's latest month (a renamed tenant is one row).
         """
-        unknown = [key for key in by if key not in GROUPINGS]
-        if unknown or not by:
-            raise ValueError(
-                f"by: unknown grouping {', '.join(map(repr, unknown)) or '(none)'}; choose from {', '.join(GROUPINGS)}"
-            )
-        keys: list[str] = []
-        for key in by:
-            keys.extend(column for column in GROUPINGS[key] if column not in keys)
+        keys, with_name = _grouping(by)
         months = [
             row[0]
             for row in self._con.execute(
                 f"SELECT DISTINCT {_MONTH} AS m FROM usage WHERE m IS NOT NULL ORDER BY m"  # noqa: S608 - constant
             ).fetchall()
         ]
-        return MonthOverMonth(self._con, self._workdir, keys, months, with_name="tenant" in by, owner=self)
+        months = [m for m in months if isinstance(m, str) and _YEAR_MONTH.match(m)]
+        return MonthOverMonth(self._con, self._workdir, keys, months, with_name=with_name, owner=self)
+
+    def totals(self, by: Sequence[str] = ("tenant", "metric")) -> Frame:
+        """The quantities summed per group of ``by`` and month, one row each (``month`` is ``2026-10``...)."""
+        keys, with_name = _grouping(by)
+        name = ", arg_max(tenant_name, coalesce(period_start, '')) AS tenant_name" if with_name else ""
+        group = ", ".join(keys)
+        query = (
+            f"SELECT {group}{name}, {_MONTH} AS month, sum(quantity) AS quantity FROM usage "  # noqa: S608 - constants
+            f"GROUP BY {group}, month ORDER BY {group}, month"
+        )
+        return Frame(self._con, query, self._workdir, owner=self)
 
     def charges(self, rate_card: RateCard) -> ChargeTable:
         """The usage priced by ``rate_card`` in FOCUS 1.2 columns; UnpricedMetric (nothing priced) when a metric
@@ -141,6 +149,21 @@ class UsageTable(Frame):
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The embedded DuckDB connection holding the ``usage`` table (for SQL beyond ``relation``)."""
         return self._con
+
+
+def _grouping(by: Sequence[str]) -> tuple[list[str], bool]:
+    """The columns ``by`` stands for, and whether the tenant's name goes with them; ValueError naming a bad key."""
+    if isinstance(by, str):
+        by = [part.strip() for part in by.split(",") if part.strip()]
+    unknown = [key for key in by if key not in GROUPINGS]
+    if unknown or not by:
+        raise ValueError(
+            f"by: unknown grouping {', '.join(map(repr, unknown)) or '(none)'}; choose from {', '.join(GROUPINGS)}"
+        )
+    keys: list[str] = []
+    for key in by:
+        keys.extend(column for column in GROUPINGS[key] if column not in keys)
+    return keys, "tenant" in by
 
 
 def _close(con: duckdb.DuckDBPyConnection, workdir: Path) -> None:
@@ -204,7 +227,6 @@ class MonthOverMonth(Frame):
     ) -> None:
         self.keys = keys
         self.months = months
-        self._owner = owner  # the usage table (and its database) lives as long as this view
         group = ", ".join(keys)
         name = ", arg_max(tenant_name, coalesce(period_start, '')) AS tenant_name" if with_name else ""
         sums = ", ".join(f"sum(quantity) FILTER (WHERE {_MONTH} = '{month}') AS \"{month}\"" for month in months)
@@ -216,4 +238,4 @@ class MonthOverMonth(Frame):
             f"ELSE CAST(round(({change}) * 100 / {before}, 2) AS DECIMAL(18, 2)) END AS change_pct "
             f"FROM (SELECT {group}{name}{', ' if sums else ''}{sums} FROM usage GROUP BY {group}) ORDER BY {group}"
         )
-        super().__init__(con, query, workdir)
+        super().__init__(con, query, workdir, owner=owner)
