@@ -236,7 +236,7 @@ def json_rows(source: _Source, data: bytes) -> list[tuple[object, ...]]:
     reader = source.reader
     assert isinstance(reader, JsonTotals)
     try:
-        document = json.loads(data, parse_float=str, parse_int=str)
+        document = json.loads(data, parse_float=Decimal, parse_int=Decimal)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise _Refused("not a JSON document") from None
     if not isinstance(document, dict):
@@ -251,11 +251,10 @@ def json_rows(source: _Source, data: bytes) -> list[tuple[object, ...]]:
         value = document.get(key)
         if value is None:
             continue  # not reported: no row (never a zero)
-        quantity = exact_decimal(value) if isinstance(value, str) else None
+        quantity = exact_decimal(format(value, "f")) if isinstance(value, Decimal) and value.is_finite() else None
         if quantity is None:
-            raise _Refused(
-                f"{key}: {json.dumps(value)} is not a decimal number with at most {SCALE} digits after the point"
-            )
+            shown = format(value, "f") if isinstance(value, Decimal) else json.dumps(value)
+            raise _Refused(f"{key}: {shown} is not a decimal number with at most {SCALE} digits after the point")
         rows.append(
             (
                 source.provider,
