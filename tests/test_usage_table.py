@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 from s3_server import S3, s3_fixture, s3_server_fixture  # noqa: F401 - the fixtures s3, s3_server
-from usage_runs import RunFolder, csv_text, statsig_row
 from usage_reports.usage import FolderError, RefusedFiles, UsageTable
+from usage_runs import RunFolder, csv_text, statsig_row
 
 COLUMNS = [
     "provider",
@@ -45,8 +45,8 @@ def test_the_table_has_exactly_the_documented_columns_and_decimal_quantities(tmp
         table.to_parquet(tmp_path / "usage.parquet")
     assert types["quantity"] == "DECIMAL(38,12)"
     assert types["day"] == "DATE"
-    parquet = duckdb.sql(f"DESCRIBE SELECT * FROM '{tmp_path / 'usage.parquet'}'").fetchall()
-    assert [(name, kind) for name, kind, *_ in parquet] == [
+    parquet = duckdb.read_parquet(str(tmp_path / "usage.parquet"))
+    assert list(zip(parquet.columns, [str(t) for t in parquet.types], strict=True)) == [
         (name, {"quantity": "DECIMAL(38,12)", "day": "DATE"}.get(name, "VARCHAR")) for name in COLUMNS
     ]
 
