@@ -245,8 +245,8 @@ def test_a_tenant_renamed_between_months_keeps_each_months_name_and_is_one_tenan
     with UsageTable.from_folders(folders) as table:
         names = {(str(r["period_start"])[:7], r["tenant_name"]) for r in table.rows()}
         assert names == {("2026-10", "Acme"), ("2026-11", "Acme Robotics")}
-        months = list(table.month_over_month(by=["tenant", "metric"]).rows())
-    cpu = [r for r in months if r["metric"] == "cpu_compute_time"]
+        view = list(table.month_over_month(by=["tenant", "metric"]).rows())
+    cpu = [r for r in view if r["metric"] == "cpu_compute_time"]
     assert len(cpu) == 1
     assert cpu[0]["tenant_name"] == "Acme Robotics"
     assert (cpu[0]["2026-10"], cpu[0]["2026-11"], cpu[0]["change"], cpu[0]["change_pct"]) == (100, 150, 50, 50)
