@@ -237,9 +237,9 @@ def test_a_tenant_renamed_between_months_keeps_each_months_name_and_is_one_tenan
     tmp_path: Path,
 ) -> None:
     folders = []
-    for month, name, cpu in (("2026-10", "Acme", "100"), ("2026-11", "Acme Robotics", "150")):
+    for month, name, seconds in (("2026-10", "Acme", "100"), ("2026-11", "Acme Robotics", "150")):
         run = RunFolder(tmp_path / month, month=month)
-        run.compute_time(organization_id=1, tenant_id=7, tenant_name=name, cpu=cpu, gpu="0", total="2")
+        run.compute_time(organization_id=1, tenant_id=7, tenant_name=name, cpu=seconds, gpu="0", total="2")
         run.write()
         folders.append(run.folder)
     with UsageTable.from_folders(folders) as table:
