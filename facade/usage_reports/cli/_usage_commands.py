@@ -347,11 +347,17 @@ def draw_chart(table: UsageTable, path: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``usage`` or ``charges`` alone (for tests and until the program's parser adds them)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON result object on stdout")
+    common.add_argument("-q", "--quiet", action="store_true", help="no text on success")
+    common.add_argument("--log-format", choices=("text", "json"), default="text", help="error lines on stderr")
     parser = argparse.ArgumentParser(prog=PROG)
     commands = parser.add_subparsers(dest="command", required=True)
-    add_usage_commands(commands)
+    add_usage_commands(commands, parents=[common])
     args = parser.parse_args(argv)
-    out = Output(json_output=args.json, quiet=args.quiet, stdout=sys.stdout, stderr=sys.stderr)
+    out = Output(
+        json_output=args.json, quiet=args.quiet, stdout=sys.stdout, stderr=sys.stderr, log_format=args.log_format
+    )
     try:
         code: int = args.handler(args, out)
     except UsageError as exc:
