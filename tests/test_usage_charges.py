@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import tomllib
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
@@ -89,6 +89,26 @@ def test_prices_are_read_as_decimals_never_through_a_float(tmp_path: Path) -> No
     rows = _charges(run, card, tmp_path / "c.parquet")
     assert rows[0]["BilledCost"] == Decimal("0.3")  # 3 * 0.1 in binary floating point is 0.30000000000000004
     assert card.prices["statsig"]["billable_events"] == Decimal("0.1")
+
+
+def test_a_large_quantity_with_18_decimals_is_priced_without_overflow_rounded_once_at_12_digits(
+    tmp_path: Path,
+) -> None:
+    run = RunFolder(tmp_path / "2026-10")
+    quantity = "987654321098.123456789012345678"
+    run.compute_time(organization_id=1, tenant_id=7, tenant_name=None, cpu=quantity, gpu="1", total="1")
+    run.write()
+    card = _card(
+        'currency = "EUR"\n[edge_impulse]\ncpu_compute_time = 123.000000000007\ngpu_compute_time = 1\n'
+        'not_billed = ["total_compute_time"]\n',
+        tmp_path,
+    )
+    rows = _charges(run, card, tmp_path / "c.parquet")
+    cpu = next(r for r in rows if r["x_Metric"] == "cpu_compute_time")
+    exact = Decimal(quantity) * Decimal("123.000000000007")
+    assert cpu["ConsumedQuantity"] == Decimal(quantity)
+    assert cpu["BilledCost"] == exact.quantize(Decimal("1e-12"), rounding=ROUND_HALF_UP)
+    assert cpu["BilledCost"] > 10**14
 
 
 def test_the_charges_have_focus_columns_with_decimal_costs_utc_timestamps_and_strings(tmp_path: Path) -> None:

@@ -43,11 +43,11 @@ def test_the_table_has_exactly_the_documented_columns_and_decimal_quantities(tmp
         assert table.columns == COLUMNS
         types = dict(zip(table.relation.columns, [str(t) for t in table.relation.types], strict=True))
         table.to_parquet(tmp_path / "usage.parquet")
-    assert types["quantity"] == "DECIMAL(38,12)"
+    assert types["quantity"] == "DECIMAL(38,18)"
     assert types["day"] == "DATE"
     parquet = duckdb.read_parquet(str(tmp_path / "usage.parquet"))
     assert list(zip(parquet.columns, [str(t) for t in parquet.types], strict=True)) == [
-        (name, {"quantity": "DECIMAL(38,12)", "day": "DATE"}.get(name, "VARCHAR")) for name in COLUMNS
+        (name, {"quantity": "DECIMAL(38,18)", "day": "DATE"}.get(name, "VARCHAR")) for name in COLUMNS
     ]
 
 
@@ -84,18 +84,23 @@ def test_a_compute_time_field_not_reported_gives_no_row_never_a_zero(tmp_path: P
     assert [(r["metric"], r["quantity"], r["tenant_name"]) for r in rows] == [("cpu_compute_time", 5, None)]
 
 
-def test_a_quantity_with_more_digits_than_the_table_keeps_refuses_its_file_rather_than_rounding(
+def test_a_vendors_float_is_kept_digit_for_digit_and_one_with_more_digits_than_kept_refuses_its_file(
     tmp_path: Path,
 ) -> None:
     run = RunFolder(tmp_path / "2026-10")
-    run.compute_time(organization_id=1, tenant_id=7, tenant_name=None, cpu="0.30000000000000004", gpu="1", total="1")
-    run.compute_time(organization_id=1, tenant_id=8, tenant_name=None, cpu="2", gpu="1", total="1")
+    run.compute_time(organization_id=1, tenant_id=7, tenant_name=None, cpu="1.2345678901234567e-7", gpu="1", total="1")
+    run.compute_time(
+        organization_id=1, tenant_id=8, tenant_name=None, cpu="0.30000000000000004", gpu="1", total="1750.6166666666666"
+    )
     run.write()
     with UsageTable.from_folders([run.folder], strict=False) as table:
-        assert {r["tenant_id"] for r in table.rows()} == {"8"}
+        kept = {(r["tenant_id"], r["metric"]): r["quantity"] for r in table.rows()}
         assert len(table.problems) == 1
         assert table.problems[0].path.endswith("edge-impulse-compute-time-1-7-2026-10.json")
-        assert "cpuComputeTime: 0.30000000000000004 is not a decimal number" in table.problems[0].reason
+        assert "cpuComputeTime: 0.00000012345678901234567 is not a decimal number" in table.problems[0].reason
+    assert {tenant for tenant, _ in kept} == {"8"}
+    assert kept[("8", "cpu_compute_time")] == Decimal("0.30000000000000004")
+    assert kept[("8", "total_compute_time")] == Decimal("1750.6166666666666")
 
 
 def test_a_compute_time_answer_reporting_a_failure_is_refused(tmp_path: Path) -> None:

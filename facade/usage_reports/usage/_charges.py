@@ -30,7 +30,7 @@ from .._measures import MeasuredUsage
 from .._providers import provider_named
 from ._errors import UnpricedMetric
 from ._frame import Frame
-from ._read import DECIMAL
+from ._read import MONEY, QUANTITY
 
 if TYPE_CHECKING:
     from ._rates import RateCard
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 #: FOCUS 1.2 columns written, in order (the x_ columns follow).
 FOCUS_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("BilledCost", DECIMAL),
+    ("BilledCost", MONEY),
     ("BillingAccountId", "VARCHAR"),
     ("BillingAccountName", "VARCHAR"),
     ("BillingCurrency", "VARCHAR"),
@@ -51,17 +51,17 @@ FOCUS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("ChargePeriodEnd", "TIMESTAMPTZ"),
     ("ChargePeriodStart", "TIMESTAMPTZ"),
     ("CommitmentDiscountStatus", "VARCHAR"),
-    ("ConsumedQuantity", DECIMAL),
+    ("ConsumedQuantity", QUANTITY),
     ("ConsumedUnit", "VARCHAR"),
-    ("ContractedCost", DECIMAL),
-    ("ContractedUnitPrice", DECIMAL),
-    ("EffectiveCost", DECIMAL),
+    ("ContractedCost", MONEY),
+    ("ContractedUnitPrice", MONEY),
+    ("EffectiveCost", MONEY),
     ("InvoiceId", "VARCHAR"),
     ("InvoiceIssuerName", "VARCHAR"),
-    ("ListCost", DECIMAL),
-    ("ListUnitPrice", DECIMAL),
+    ("ListCost", MONEY),
+    ("ListUnitPrice", MONEY),
     ("PricingCategory", "VARCHAR"),
-    ("PricingQuantity", DECIMAL),
+    ("PricingQuantity", QUANTITY),
     ("PricingUnit", "VARCHAR"),
     ("ProviderName", "VARCHAR"),
     ("PublisherName", "VARCHAR"),
@@ -132,7 +132,7 @@ def build_charges(usage: UsageTable, rate_card: RateCard) -> ChargeTable:
             "in the provider's not_billed; nothing was priced"
         )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE prices_{n} (provider VARCHAR, tenant_id VARCHAR, metric VARCHAR, price {DECIMAL}, "
+        f"CREATE OR REPLACE TEMP TABLE prices_{n} (provider VARCHAR, tenant_id VARCHAR, metric VARCHAR, price {MONEY}, "
         "sku VARCHAR, price_id VARCHAR)"
     )
     if prices:
@@ -170,7 +170,11 @@ def build_charges(usage: UsageTable, rate_card: RateCard) -> ChargeTable:
     day_start = f"CAST(strftime(u.day, '%Y-%m-%d') || ' 00:00:00' || {offset} AS TIMESTAMPTZ)"
     charge_start = f"CASE WHEN u.day IS NULL THEN CAST(u.period_start AS TIMESTAMPTZ) ELSE {day_start} END"
     charge_end = f"CASE WHEN u.day IS NULL THEN CAST(u.period_end AS TIMESTAMPTZ) ELSE {day_start} + INTERVAL 1 DAY END"
-    cost = f"CAST(u.quantity * p.price AS {DECIMAL})"
+    # quantity x price, exact until rounded once at the 12th digit: the whole part times the price is exact in
+    # DECIMAL(38, 12); only the fraction's product (below the price) has more digits. One product of
+    # DECIMAL(38, 18) by DECIMAL(38, 12) would overflow from a cost of 10^8.
+    whole = "CAST(trunc(u.quantity) AS DECIMAL(38, 0))"
+    cost = f"(CAST({whole} * p.price AS {MONEY}) + CAST((u.quantity - {whole}) * p.price AS {MONEY}))"
     tenant = "coalesce(u.tenant_name, u.tenant_id)"
     select = f"""
         SELECT

@@ -31,7 +31,7 @@ from typing import Any, Final
 from .._measures import MeasuredUsage
 from .._providers import provider_named, providers
 from ._errors import RateCardError
-from ._read import exact_decimal
+from ._read import MONEY_SCALE, exact_decimal
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _TOP_KEYS: Final = ("currency", "invoice_issuer")
@@ -139,7 +139,9 @@ def _price(value: object, key: str, metrics: set[str], where: str) -> Decimal:
     if key not in metrics:
         raise RateCardError(f"{where} {key}: unknown metric; expected {_names(metrics)}, not_billed or tenants")
     number = (
-        exact_decimal(format(value, "f")) if isinstance(value, Decimal | int) and not isinstance(value, bool) else None
+        exact_decimal(format(value, "f"), MONEY_SCALE)
+        if isinstance(value, Decimal | int) and not isinstance(value, bool)
+        else None
     )
     if number is None:
         raise RateCardError(

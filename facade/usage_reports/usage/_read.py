@@ -33,9 +33,12 @@ from ._errors import FileProblem, FolderError
 
 MANIFEST_NAME: Final = "manifest.json"
 MANIFEST_FORMAT: Final = "usage-reports manifest"
-#: Quantities and prices: exact decimals, 12 digits after the point.
-DECIMAL: Final = "DECIMAL(38, 12)"
-SCALE: Final = 12
+#: Quantities: exact decimals with 18 digits after the point (a vendor's float, e.g. minutes as 1750.6166666666666,
+#: is kept as written); prices and costs: 12 digits after the point.
+QUANTITY: Final = "DECIMAL(38, 18)"
+QUANTITY_SCALE: Final = 18
+MONEY: Final = "DECIMAL(38, 12)"
+MONEY_SCALE: Final = 12
 _CHUNK: Final = 1024 * 1024
 _NUMBER = re.compile(r"^[+-]?(\d+)(?:\.(\d*))?$")
 
@@ -49,7 +52,7 @@ COLUMNS: Final = (
     ("period_end", "VARCHAR"),
     ("day", "DATE"),
     ("metric", "VARCHAR"),
-    ("quantity", DECIMAL),
+    ("quantity", QUANTITY),
     ("unit", "VARCHAR"),
     ("dimensions", "VARCHAR"),
     ("source_path", "VARCHAR"),
@@ -102,10 +105,11 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def exact_decimal(text: str) -> Decimal | None:
-    """``text`` as a Decimal when it is a plain decimal number with at most 12 digits after the point, else None."""
+def exact_decimal(text: str, scale: int = QUANTITY_SCALE) -> Decimal | None:
+    """``text`` as a Decimal when it is a plain decimal number with at most ``scale`` digits after the point
+    (and at most 38 - ``scale`` before), else None."""
     match = _NUMBER.match(text.strip())
-    if match is None or len(match.group(2) or "") > SCALE or len(match.group(1)) > 38 - SCALE:
+    if match is None or len(match.group(2) or "") > scale or len(match.group(1).lstrip("0")) > 38 - scale:
         return None
     return Decimal(text.strip())
 
@@ -254,7 +258,9 @@ def json_rows(source: _Source, data: bytes) -> list[tuple[object, ...]]:
         quantity = exact_decimal(format(value, "f")) if isinstance(value, Decimal) and value.is_finite() else None
         if quantity is None:
             shown = format(value, "f") if isinstance(value, Decimal) else json.dumps(value)
-            raise _Refused(f"{key}: {shown} is not a decimal number with at most {SCALE} digits after the point")
+            raise _Refused(
+                f"{key}: {shown} is not a decimal number with at most {QUANTITY_SCALE} digits after the point"
+            )
         rows.append(
             (
                 source.provider,
@@ -344,7 +350,7 @@ def load_csv_group(
         if first:
             return problems
     day, quantity, tenant = (_quote(reader.day_column), _quote(reader.quantity_column), _quote(reader.tenant_column))
-    number = r"'^[+-]?\d{1,26}(\.\d{0,12})?$'"
+    number = r"'^[+-]?0*\d{1,20}(\.\d{0,18})?$'"
     bad = con.execute(
         f"SELECT filename, any_value(CASE WHEN NOT regexp_full_match(coalesce(trim({quantity}), ''), {number}) "  # noqa: S608
         f"THEN {_literal(reader.quantity_column)} || ' ' || coalesce({quantity}, 'empty') ELSE {_literal(reader.day_column)} || ' ' "
@@ -366,7 +372,7 @@ def load_csv_group(
     )
     con.execute(
         f"INSERT INTO usage SELECT m.provider, m.account_id, {tenant}, NULL, m.period_start, m.period_end, "  # noqa: S608
-        f"CAST({day} AS DATE), {_literal(reader.metric.name)}, CAST(trim({quantity}) AS {DECIMAL}), "
+        f"CAST({day} AS DATE), {_literal(reader.metric.name)}, CAST(trim({quantity}) AS {QUANTITY}), "
         f"{_literal(reader.metric.unit)}, CAST({dimensions} AS VARCHAR), m.source_path, m.source_sha256 "
         "FROM csv_raw r JOIN csv_meta m ON r.filename = m.file WHERE r.filename NOT IN (SELECT unnest(?::VARCHAR[]))",
         [refused],

@@ -46,7 +46,7 @@ class UsageTable(Frame):
     ``provider``, ``account_id``, ``tenant_id``, ``tenant_name``,
     ``period_start``, ``period_end`` (ISO 8601 with offset, end exclusive),
     ``day`` (a date for a daily row, null for a period total), ``metric``,
-    ``quantity`` (DECIMAL(38, 12), as reported), ``unit``, ``dimensions`` (a
+    ``quantity`` (DECIMAL(38, 18), as reported), ``unit``, ``dimensions`` (a
     JSON object), ``source_path``, ``source_sha256``.
 
     Built by :meth:`from_folders`. Files the vendors do not document (the
@@ -232,7 +232,7 @@ class MonthOverMonth(Frame):
         sums = ", ".join(f"sum(quantity) FILTER (WHERE {_MONTH} = '{month}') AS \"{month}\"" for month in months)
         last = f'"{months[-1]}"' if months else "NULL"
         before = f'"{months[-2]}"' if len(months) > 1 else "NULL"
-        change = f"coalesce({last}, 0) - coalesce({before}, 0)" if len(months) > 1 else "CAST(NULL AS DECIMAL(38, 12))"
+        change = f"coalesce({last}, 0) - coalesce({before}, 0)" if len(months) > 1 else "CAST(NULL AS DECIMAL(38, 18))"
         query = (
             f"SELECT *, {change} AS change, CASE WHEN coalesce({before}, 0) = 0 THEN NULL "  # noqa: S608 - months are YYYY-MM
             f"ELSE CAST(round(({change}) * 100 / {before}, 2) AS DECIMAL(18, 2)) END AS change_pct "
