@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import weakref
@@ -15,7 +16,22 @@ import duckdb
 from .._measures import CsvDaily
 from ._errors import FileProblem, RefusedFiles
 from ._frame import Frame, new_workdir, remove_workdir
-from ._read import COLUMNS, ListedFile, _Refused, _Source, csv_header, fetch_verified, json_rows, load_csv_group, plan
+from ._read import (
+    CHANGED,
+    COLUMNS,
+    ListedFile,
+    Verified,
+    _Refused,
+    _Source,
+    csv_header,
+    dimensions_of,
+    fetch_verified,
+    json_rows,
+    load_csv_group,
+    load_staged,
+    plan,
+    verify_in_place,
+)
 
 if TYPE_CHECKING:
     from ._charges import ChargeTable
@@ -28,14 +44,15 @@ GROUPINGS: dict[str, tuple[str, ...]] = {
     "tenant": ("provider", "account_id", "tenant_id"),
     "metric": ("metric", "unit"),
 }
-_ORDER = "provider, account_id, tenant_id, period_start, day, metric, source_path, dimensions"
+_NAMES = tuple(name for name, _ in COLUMNS)
 _YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
 _MONTH = "coalesce(strftime(day, '%Y-%m'), substr(period_start, 1, 7), substr(period_end, 1, 7))"
 
 
 def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:", config={"temp_directory": str(workdir / "spill")})
-    con.execute("SET preserve_insertion_order = false")
+    # a database file in the private folder, not memory: DuckDB compresses what it writes there and keeps in
+    # memory only what a query needs, so a year of tenants costs disk, not RAM
+    con = duckdb.connect(str(workdir / "usage.duckdb"), config={"temp_directory": str(workdir / "spill")})
     con.execute("SET TimeZone = 'UTC'")  # timestamps are written in UTC
     return con
 
@@ -63,8 +80,10 @@ class UsageTable(Frame):
         problems: Sequence[FileProblem] = (),
         listed: Sequence[ListedFile] = (),
     ) -> None:
-        super().__init__(con, f"SELECT * FROM usage ORDER BY {_ORDER}", workdir)  # noqa: S608 - constant
+        super().__init__(con, "SELECT * FROM usage", workdir)  # in the order read: folders, then their manifests
         self.problems = list(problems)
+        #: The keys found in ``dimensions`` (each becomes an ``x_`` column of the charges).
+        self.dimension_keys: list[str] = []
         self._listed = list(listed)
         self._finalizer = weakref.finalize(self, _close, con, workdir)
 
@@ -89,7 +108,7 @@ class UsageTable(Frame):
             raise
         columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
         con.execute(f"CREATE TABLE usage ({columns})")
-        table.problems = _load(con, workdir, sources)
+        table.problems = _load(con, workdir, sources, table.dimension_keys)
         if strict and table.problems:
             problems = table.problems
             table.close()
@@ -173,42 +192,46 @@ def _close(con: duckdb.DuckDBPyConnection, workdir: Path) -> None:
         remove_workdir(workdir)
 
 
-def _load(con: duckdb.DuckDBPyConnection, workdir: Path, sources: list[_Source]) -> list[FileProblem]:
+def _load(con: duckdb.DuckDBPyConnection, workdir: Path, sources: list[_Source], keys: list[str]) -> list[FileProblem]:
     problems: list[FileProblem] = []
     spool = workdir / "spool"
     spool.mkdir()
-    json_batch: list[tuple[object, ...]] = []
-    groups: dict[tuple[int, tuple[str, ...]], list[tuple[_Source, Path]]] = defaultdict(list)
+    totals = workdir / "totals.ndjson"  # the JSON files' rows, staged for one bulk insert
+    groups: dict[tuple[int, tuple[str, ...]], list[tuple[_Source, Verified]]] = defaultdict(list)
     readers: dict[int, CsvDaily] = {}
-    for source in sources:
-        reader = source.reader
-        try:
-            if isinstance(reader, CsvDaily):
-                copy = fetch_verified(source, spool)
-                assert isinstance(copy, Path)
-                header = tuple(csv_header(copy))
-                missing = [column for column in reader.required if column not in header]
-                if missing:
-                    copy.unlink()
-                    raise _Refused(
-                        f"no {', '.join(repr(c) for c in missing)} column (documented: {','.join(reader.required)}); "
-                        "none of its rows is read"
-                    )
-                groups[(id(reader), header)].append((source, copy))
-                readers[id(reader)] = reader
-            else:
-                data = fetch_verified(source, None)
-                assert isinstance(data, bytes)
-                json_batch.extend(json_rows(source, data))
-        except _Refused as refused:
-            problems.append(FileProblem(source.location, str(refused)))
-    if json_batch:
-        placeholders = ", ".join("?" for _ in COLUMNS)
-        con.executemany(f"INSERT INTO usage VALUES ({placeholders})", json_batch)  # noqa: S608 - constant
+    with totals.open("w", encoding="utf-8") as staged:
+        for source in sources:
+            reader = source.reader
+            try:
+                if isinstance(reader, CsvDaily):
+                    verified = verify_in_place(source, spool)
+                    header = tuple(csv_header(verified.path))
+                    missing = [column for column in reader.required if column not in header]
+                    if missing:
+                        raise _Refused(
+                            f"no {', '.join(repr(c) for c in missing)} column (documented: "
+                            f"{','.join(reader.required)}); none of its rows is read"
+                        )
+                    groups[(id(reader), header)].append((source, verified))
+                    readers[id(reader)] = reader
+                else:
+                    data = fetch_verified(source, None)
+                    assert isinstance(data, bytes)
+                    for row in json_rows(source, data):
+                        staged.write(json.dumps(dict(zip(_NAMES, row, strict=True))) + "\n")
+            except _Refused as refused:
+                problems.append(FileProblem(source.location, str(refused)))
+    load_staged(con, totals)
+    totals.unlink()
     for (reader_id, header), files in groups.items():
-        problems.extend(load_csv_group(con, readers[reader_id], header, files))
-        for _, copy in files:
-            copy.unlink(missing_ok=True)
+        keys.extend(key for key, _ in dimensions_of(readers[reader_id], header) if key not in keys)
+        problems.extend(load_csv_group(con, readers[reader_id], header, [(s, v.path) for s, v in files]))
+        for source, verified in files:
+            if not verified.unchanged():  # changed while DuckDB read it: none of its rows is kept
+                con.execute("DELETE FROM usage WHERE source_path = ?", [source.location])
+                problems.append(FileProblem(source.location, CHANGED))
+            if verified.signature is None:
+                verified.path.unlink(missing_ok=True)
     return sorted(problems, key=lambda p: p.path)
 
 
