@@ -122,7 +122,7 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks side by side with a reference, on loopback (`-- --smoke`, `-- --only B1,B3`, `-- --json PATH`)."""
     _install_groups(session, "codegen", "specs", "bench")  # B6 times tools.codegen with the pinned generator
-    session.install(".")
+    session.install(".[data]")  # B9 reads run folders with DuckDB
     session.run("python", "-m", "benchmarks", *session.posargs, env={"RUFF_NO_CACHE": "true"})
 
 
