@@ -133,6 +133,18 @@ def test_a_folder_without_manifest_or_a_bad_rate_card_exits_2(
     assert "[statsig] x: unknown metric" in capsys.readouterr().err
 
 
+def test_the_rate_card_shown_in_the_help_is_one_that_loads(tmp_path: Path) -> None:
+    from usage_reports.cli._usage_commands import example_rate_card
+    from usage_reports.usage import RateCard
+
+    path = tmp_path / "rates.toml"
+    path.write_text("\n".join(line.strip() for line in example_rate_card().splitlines()), encoding="utf-8")
+    card = RateCard.load(path)
+    assert card.currency == "EUR"
+    assert set(card.prices) == {"edge_impulse", "statsig"}
+    assert card.price("edge_impulse", "7", "cpu_compute_time") != card.price("edge_impulse", "8", "cpu_compute_time")
+
+
 def test_parquet_needs_a_destination(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["usage", *_two_months(tmp_path), "--format", "parquet"]) == 2
     assert "--format parquet: give -o DEST" in capsys.readouterr().err

@@ -22,6 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from .._measures import MeasuredUsage
+from .._providers import providers
 from ..destinations import _storage as storage
 from ._args import add_examples
 from ._output import PROG, Output, UsageError, print_rows
@@ -83,12 +85,11 @@ def add_usage_commands(
         parents,
         help="the usage of run folders as one table (month over month with --months)",
         description="Read the manifests fetch-all wrote in each FOLDER and every file they list whose numbers the "
-        "vendor documents (Edge Impulse compute time, Statsig usage CSV) into one table, one row per measured "
-        "quantity: provider, account_id, tenant_id, tenant_name, period_start, period_end, day, metric, quantity, "
-        "unit, dimensions, source_path, source_sha256. Other files (Edge Impulse report CSVs, Altostrat PDFs) "
-        "are listed, never parsed. A file changed since its manifest, or a CSV missing a documented column, is "
-        "refused by name and none of its rows written; the others are (exit 1). Needs "
-        "pip install 'usage-reports[data]'.",
+        f"vendor documents ({_documented()}) into one table, one row per measured quantity: provider, account_id, "
+        "tenant_id, tenant_name, period_start, period_end, day, metric, quantity, unit, dimensions, source_path, "
+        "source_sha256. Other files (reports of undocumented structure, PDFs) are listed, never parsed. A file "
+        "changed since its manifest, or a CSV missing a documented column, is refused by name and none of its rows "
+        "written; the others are (exit 1). Needs pip install 'usage-reports[data]'.",
     )
     usage.add_argument("folders", nargs="+", metavar="FOLDER", help="a run folder (fetch-all's --out-dir) or URL")
     _output_options(usage, "usage")
@@ -126,18 +127,9 @@ def add_usage_commands(
         help="the usage priced by your rate card, in FOCUS 1.2 columns (Parquet or CSV)",
         description="Price the usage of each FOLDER (see 'usage') with the rate card RATES.toml: one FOCUS 1.2 "
         "charge row per priced usage row, costs as exact decimals. A metric present in the usage that is neither "
-        "priced nor listed in not_billed is refused by name (exit 2, nothing written). The rate card:\n\n"
-        '  currency = "EUR"\n'
-        '  invoice_issuer = "Acme White Label GmbH"   # who bills the tenants (default: the vendor)\n'
-        "  [edge_impulse]\n"
-        "  cpu_compute_time = 0.00025     # price per unit of the metric (per second here)\n"
-        "  gpu_compute_time = 0.0011\n"
-        '  not_billed = ["total_compute_time"]   # measured, deliberately not charged\n'
-        "  [statsig]\n"
-        "  billable_events = 0.00002\n"
-        "  [edge_impulse.tenants.7]       # optional per-tenant overrides\n"
-        "  cpu_compute_time = 0.0002\n\n"
-        "Needs pip install 'usage-reports[data]'.",
+        "priced nor listed in not_billed is refused by name (exit 2, nothing written). A rate card:\n\n"
+        + example_rate_card()
+        + "\nNeeds pip install 'usage-reports[data]'.",
     )
     charges.add_argument("folders", nargs="+", metavar="FOLDER", help="a run folder (fetch-all's --out-dir) or URL")
     charges.add_argument("--rates", required=True, type=Path, metavar="RATES.toml", help="your rate card (see above)")
@@ -151,6 +143,44 @@ def add_usage_commands(
         ("the same as CSV, into a bucket", f"{PROG} charges usage/2026-11 --rates rates.toml -o s3://b/charges.csv"),
     )
     charges.set_defaults(handler=run_charges)
+
+
+def _measured() -> list[tuple[str, str, MeasuredUsage]]:
+    """(registry name, title, measured usage) of every provider that documents numbers, in registry order."""
+    found = []
+    for provider in providers():
+        service = getattr(provider, "usage", None)
+        if isinstance(service, MeasuredUsage):
+            found.append((provider.name, provider.title, service))
+    return found
+
+
+def _documented() -> str:
+    return ", ".join(
+        f"{title} {reader.kind.replace('_', ' ')}" for _, title, service in _measured() for reader in service.readers
+    )
+
+
+def example_rate_card() -> str:
+    """A commented rate card for the providers with measured usage (placeholder prices: yours go there)."""
+    lines = [
+        'currency = "EUR"',
+        'invoice_issuer = "Acme White Label GmbH"   # who bills the tenants (default: the vendor)',
+    ]
+    for name, _, service in _measured():
+        lines.append(f"[{name}]")
+        metrics = service.metrics()
+        for metric in metrics[:2]:
+            unit = metric.unit.removesuffix("s")
+            lines.append(f"{metric.name} = 0.0001   # price per {unit} of {metric.description}")
+        if len(metrics) > 2:
+            names = ", ".join(f'"{m.name}"' for m in metrics[2:])
+            lines.append(f"not_billed = [{names}]   # measured, deliberately not charged")
+    first = next(iter(_measured()), None)
+    if first is not None:
+        lines.append(f"[{first[0]}.tenants.7]   # optional per-tenant overrides")
+        lines.append(f"{first[2].metrics()[0].name} = 0.00008")
+    return "".join(f"  {line}\n" for line in lines)
 
 
 # --- handlers --------------------------------------------------------------------------------------------------

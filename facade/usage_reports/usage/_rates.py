@@ -2,14 +2,11 @@
 
     currency = "EUR"
     invoice_issuer = "Acme White Label GmbH"   # who bills the tenants (default: the vendor)
-    [edge_impulse]
-    cpu_compute_time = 0.00025     # price per unit of the metric (per second here)
-    gpu_compute_time = 0.0011
-    not_billed = ["total_compute_time"]   # measured, deliberately not charged
-    [statsig]
-    billable_events = 0.00002
-    [edge_impulse.tenants.7]       # optional per-tenant overrides
-    cpu_compute_time = 0.0002
+    [PROVIDER]                     # a provider with measured usage, by its registry name
+    METRIC = 0.00025               # price per unit of the metric (per second, per event...)
+    not_billed = ["OTHER_METRIC"]  # measured, deliberately not charged
+    [PROVIDER.tenants.7]           # optional per-tenant overrides
+    METRIC = 0.0002
 
 Numbers are read as exact decimals (never through a float), at most 12
 digits after the point, and must be positive: a metric not charged is listed

@@ -66,8 +66,8 @@ class UsageTable(Frame):
     ``quantity`` (DECIMAL(38, 18), as reported), ``unit``, ``dimensions`` (a
     JSON object), ``source_path``, ``source_sha256``.
 
-    Built by :meth:`from_folders`. Files the vendors do not document (the
-    Edge Impulse usage report CSV, the Altostrat PDF) are listed by
+    Built by :meth:`from_folders`. Files whose structure the vendor does not
+    document (a report CSV of undocumented columns, a PDF) are listed by
     :meth:`files`, never parsed. ``problems`` names each file that was
     refused (none with ``strict=True``, which raises instead).
     """
