@@ -182,3 +182,21 @@ def test_the_core_and_the_usage_package_import_without_loading_duckdb_or_matplot
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_demo_step_shows_the_usage_and_writes_a_focus_file_priced_by_the_example_rate_card(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from usage_reports.cli._output import Output
+    from usage_reports.cli._usage_commands import demo_usage
+
+    folder = Path(_two_months(tmp_path)[0])
+    out = Output(json_output=False, quiet=False, stdout=sys.stdout, stderr=sys.stderr)
+    demo_usage(folder, out)
+    captured = capsys.readouterr()
+    assert "CPU_COMPUTE_TIME" not in captured.out
+    assert "cpu_compute_time" in captured.out
+    assert "2026-10" in captured.out.splitlines()[1]
+    relation = duckdb.read_parquet(str(folder / "charges.parquet"))
+    assert relation.aggregate("count(*)").fetchall() == [(3,)]  # cpu, gpu (total not billed), billable_events
+    assert "charges in FOCUS 1.2" in captured.err

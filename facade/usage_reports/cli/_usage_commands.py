@@ -328,6 +328,34 @@ def run_charges(args: argparse.Namespace, out: Output) -> int:
         return failed
 
 
+def demo_usage(folder: Path, out: Output) -> None:
+    """The demo's last step: the usage of its run folder month over month, and a FOCUS charges file priced by
+    the example rate card (``rates.example.toml`` and ``charges.parquet`` beside the reports).
+
+    Without the ``[data]`` extra, one line saying what to install instead.
+    """
+    from ..usage import DataExtraMissing, UsageDataError
+
+    try:
+        from ..usage import RateCard, UsageTable
+
+        rates = folder / "rates.example.toml"
+        rates.write_text("\n".join(line.strip() for line in example_rate_card().splitlines()) + "\n", "utf-8")
+        with UsageTable.from_folders([folder], strict=False) as table:
+            view = table.month_over_month(("tenant", "metric"))
+            rows: list[dict[str, object]] = [{k: _show(v) for k, v in r.items()} for r in view.rows()]
+            if rows and not out.quiet and not out.json:
+                out.text()
+                print_rows(rows, tuple(rows[0]), out.stdout)
+            charges = table.charges(RateCard.load(rates))
+            charges.to_parquet(folder / "charges.parquet")
+            out.note(f"usage: {len(table)} rows; charges in FOCUS 1.2: {folder / 'charges.parquet'} ({rates.name})")
+    except DataExtraMissing as exc:
+        out.note(f"usage table and charges: {exc}")
+    except UsageDataError as exc:
+        out.error(f"usage table: {exc}")
+
+
 # --- the chart --------------------------------------------------------------------------------------------------
 
 
