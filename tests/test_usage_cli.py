@@ -145,6 +145,15 @@ def test_the_rate_card_shown_in_the_help_is_one_that_loads(tmp_path: Path) -> No
     assert card.price("edge_impulse", "7", "cpu_compute_time") != card.price("edge_impulse", "8", "cpu_compute_time")
 
 
+def test_a_destination_in_a_missing_folder_exits_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "no-such-folder" / "usage.csv"
+    assert main(["usage", *_two_months(tmp_path), "-o", str(dest)]) == 2
+    assert f"folder '{dest.parent}' does not exist" in capsys.readouterr().err
+    assert not dest.parent.exists()
+
+
 def test_parquet_needs_a_destination(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["usage", *_two_months(tmp_path), "--format", "parquet"]) == 2
     assert "--format parquet: give -o DEST" in capsys.readouterr().err

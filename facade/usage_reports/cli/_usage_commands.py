@@ -253,7 +253,7 @@ def _failure(exc: BaseException, out: Output) -> int | None:
 
     if isinstance(exc, FolderError | RateCardError | UnpricedMetric | DataExtraMissing):
         return out.fail(exc, EXIT_USAGE)
-    if isinstance(exc, ValueError):  # a --by the library refused
+    if isinstance(exc, ValueError):  # a destination or a --by the library refused (InvalidRequest is one)
         return out.fail(exc, EXIT_USAGE)
     return None
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from .._exceptions import InvalidRequest
 from ..destinations import _storage as storage
 from ..destinations._object_stores import ObjectLocation
 from ..destinations._sinks import FileSink, Sink
@@ -86,7 +87,7 @@ class Frame:
         else:
             path = Path(os.fspath(target)).expanduser()
             if not path.parent.is_dir():
-                raise FileNotFoundError(f"folder {str(path.parent)!r} does not exist")
+                raise InvalidRequest(f"destination {str(path)!r}: folder {str(path.parent)!r} does not exist")
             sink = FileSink(path, overwrite=True)
         with tempfile.TemporaryDirectory(dir=self._workdir) as scratch:
             rendered = Path(scratch) / "out"
