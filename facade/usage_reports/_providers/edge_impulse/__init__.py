@@ -10,7 +10,7 @@ from ..._exceptions import InvalidRequest
 from ..._periods import Period
 from ...cli._args import add_examples, int_at_least, seconds
 from ._model import DEFAULT_MAX_WAIT, DEFAULT_POLL_INTERVAL, EdgeImpulse, EdgeImpulseUsageReport, ReportInfo, Tenant
-from ._usage import USAGE
+from ._measured import USAGE
 
 if TYPE_CHECKING:
     import argparse

@@ -12,7 +12,7 @@ from ..._exceptions import InvalidRequest
 from ..._periods import Period, parse_timestamp
 from ...cli._args import add_examples, timestamp
 from ._model import STATSIG_API_VERSION, STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
-from ._usage import USAGE
+from ._measured import USAGE
 
 if TYPE_CHECKING:
     import argparse
