@@ -32,7 +32,8 @@ from pathlib import Path
 
 from usage_reports import Statsig
 from usage_reports.batch._config import Config, parse_config_text
-from usage_reports.batch._runner import BaseSettings, run_batch
+from usage_reports.batch._runner import BaseSettings
+from usage_reports.cli._fetch_all import run_batch
 from usage_reports.cli._output import Output
 from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY
 

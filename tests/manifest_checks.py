@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-from usage_reports.batch._manifest import schema
+from usage_reports.batch._document import schema
 
 
 def validate(document: object) -> None:

@@ -10,17 +10,19 @@ from typing import Any
 import pytest
 from manifest_checks import manifest_of
 from usage_reports.batch._config import ConfigError
-from usage_reports.batch._manifest import (
-    JOURNAL_NAME,
-    LOCK_NAME,
-    RunState,
-    merge,
-    read_journal,
-)
-from usage_reports.cli._output import UsageError
+from usage_reports.batch._document import merge
+from usage_reports.batch._errors import FolderInUse
+from usage_reports.batch._journal import JOURNAL_NAME, read_journal
+from usage_reports.batch._lock import LOCK_NAME
+from usage_reports.batch._records import Record, record_from_json
+from usage_reports.batch._state import RunState
 
 
-def _record(path: str | None, run_id: str, *, ok: bool = True) -> dict[str, Any]:
+def _record(path: str | None, run_id: str, *, ok: bool = True) -> Record:
+    return record_from_json(_record_json(path, run_id, ok=ok))
+
+
+def _record_json(path: str | None, run_id: str, *, ok: bool = True) -> dict[str, Any]:
     return {
         "label": f"altostrat[1] {path}",
         "provider": "altostrat",
@@ -86,7 +88,11 @@ def test_a_run_stopped_before_finishing_anything_leaves_a_folder_without_manifes
 def test_a_journal_with_a_torn_last_line_is_folded_into_the_manifest_by_the_next_run(tmp_path: Path) -> None:
     header = {"format": "usage-reports manifest journal", "version": 1, "run_id": "dead", "pid": 1, "host": "h"}
     header["started_at"] = "2026-11-02T02:00:00.000Z"
-    lines = [json.dumps(header), json.dumps(_record("a.pdf", "dead")), json.dumps(_record("b.pdf", "dead"))[:40]]
+    lines = [
+        json.dumps(header),
+        json.dumps(_record_json("a.pdf", "dead")),
+        json.dumps(_record_json("b.pdf", "dead"))[:40],
+    ]
     (tmp_path / JOURNAL_NAME).write_text("\n".join(lines), encoding="utf-8")
 
     with RunState(tmp_path) as state:
@@ -112,7 +118,7 @@ def test_a_second_hold_on_the_folder_is_refused_naming_the_holder_and_the_lock_i
     tmp_path: Path,
 ) -> None:
     with RunState(tmp_path) as first:
-        with pytest.raises(UsageError, match=rf"is in use by another fetch-all \(pid {os.getpid()} on .+, started 20"):
+        with pytest.raises(FolderInUse, match=rf"is in use by another fetch-all \(pid {os.getpid()} on .+, started 20"):
             RunState(tmp_path).__enter__()
         first.finish([])
     with RunState(tmp_path) as again:
@@ -122,4 +128,4 @@ def test_a_second_hold_on_the_folder_is_refused_naming_the_holder_and_the_lock_i
 def test_merge_keeps_other_files_replaces_the_same_file_and_drops_records_without_a_file() -> None:
     earlier = [_record("a.pdf", "r1"), _record("b.pdf", "r1", ok=False), _record(None, "r1", ok=False)]
     merged = merge(earlier, [_record("b.pdf", "r2"), _record("c.pdf", "r2")])
-    assert [(r["path"], r["run_id"]) for r in merged] == [("b.pdf", "r2"), ("c.pdf", "r2"), ("a.pdf", "r1")]
+    assert [(r.path, r.run_id) for r in merged] == [("b.pdf", "r2"), ("c.pdf", "r2"), ("a.pdf", "r1")]

@@ -23,9 +23,10 @@ from cli_runner import Run
 from fault_server import FaultServer, hold_mid_body
 from manifest_checks import validate, wait_until
 from s3_server import S3, STORAGE_SECRETS, s3_fixture, s3_server_fixture  # noqa: F401 - the fixtures s3, s3_server
-from usage_reports.batch import _manifest as manifest_module
+from usage_reports.batch import _journal as manifest_module
 from usage_reports.batch._config import parse_config_text
-from usage_reports.batch._runner import BaseSettings, run_batch
+from usage_reports.batch._runner import BaseSettings
+from usage_reports.cli._fetch_all import run_batch
 from usage_reports.cli._output import Output
 from usage_reports.testing import VendorSimulators
 

@@ -17,7 +17,8 @@ import jsonschema
 import pytest
 from cli_runner import MONTHLY_CONFIG, Run
 from manifest_checks import manifest_of, validate
-from usage_reports.batch._manifest import schema
+from usage_reports.batch import ConfigError, Record, _schema
+from usage_reports.batch._document import parse_manifest, schema
 from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY, Reply, VendorSimulators
 
 pytestmark = pytest.mark.slow
@@ -70,6 +71,44 @@ def test_the_schema_ships_in_the_installed_package_as_a_valid_draft_2020_12_sche
         "const": 2,
         "description": document["properties"]["version"]["description"],
     }
+
+
+def test_the_shipped_schema_is_the_one_generated_from_the_record_classes() -> None:
+    shipped = files("usage_reports.batch").joinpath("manifest.schema.json").read_text(encoding="utf-8")
+    assert shipped == _schema.text(), "run: python -m usage_reports.batch._schema"
+    assert _schema.main(["--check"]) == 0
+
+
+def test_the_generated_schema_follows_a_change_of_the_record_classes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A field added to Record shows in the generated schema: the shipped file would then differ."""
+    import attrs
+
+    @attrs.frozen(kw_only=True)
+    class Wider(Record):
+        colour: str = attrs.field(metadata={"description": "new"})
+
+    monkeypatch.setitem(_schema.DEFINITIONS, Wider, "entry")
+    monkeypatch.delitem(_schema.DEFINITIONS, Record)
+    generated = _schema.generate()["$defs"]["entry"]
+    assert generated["properties"]["colour"] == {"type": "string", "description": "new"}
+    assert "colour" in generated["required"]
+    assert _schema.text() != files("usage_reports.batch").joinpath("manifest.schema.json").read_text(encoding="utf-8")
+
+
+def test_records_of_a_version_2_manifest_without_kind_or_tenant_name_read_with_their_defaults() -> None:
+    document = _minimal_manifest()
+    validate(document)  # a manifest written before kind and tenant_name were added is still valid
+    manifest = parse_manifest(json.dumps(document), "m.json")
+    assert manifest.entries[0].kind == "report"
+    assert manifest.entries[0].tenant_name is None
+    assert manifest.entries[0].path == ALTOSTRAT_FILE
+
+
+def test_a_record_that_is_not_a_record_is_refused_naming_the_key() -> None:
+    document = _minimal_manifest()
+    document["entries"][0]["size"] = "big"
+    with pytest.raises(ConfigError, match=r"m.json: invalid value for type, expected int \| None @ entries\[0\]\.size"):
+        parse_manifest(json.dumps(document), "m.json")
 
 
 def _minimal_manifest() -> dict[str, Any]:

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from ._periods import Period
     from ._providers.altostrat import Altostrat, AltostratUsagePdf
     from ._providers.edge_impulse import EdgeImpulse, EdgeImpulseUsageReport
+    from ._providers.edge_impulse._usage import ComputeTime, DailyMetrics, EntitlementLimits, TenantInfo
     from ._providers.statsig import STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
 
 #: Public names imported when first named (``from usage_reports import Period`` or ``usage_reports.Period``):
@@ -64,6 +65,10 @@ _LAZY = {
     "Period": "._periods",
     "Altostrat": "._providers.altostrat",
     "AltostratUsagePdf": "._providers.altostrat",
+    "ComputeTime": "._providers.edge_impulse._usage",
+    "DailyMetrics": "._providers.edge_impulse._usage",
+    "EntitlementLimits": "._providers.edge_impulse._usage",
+    "TenantInfo": "._providers.edge_impulse._usage",
     "EdgeImpulse": "._providers.edge_impulse",
     "EdgeImpulseUsageReport": "._providers.edge_impulse",
     "STATSIG_RATE_LIMITS": "._providers.statsig",
@@ -101,9 +106,12 @@ __all__ = [
     "AltostratUsagePdf",
     "AsyncUsageReports",
     "AuthenticationError",
+    "ComputeTime",
     "ConnectionFailed",
+    "DailyMetrics",
     "EdgeImpulse",
     "EdgeImpulseUsageReport",
+    "EntitlementLimits",
     "InvalidRequest",
     "MissingCredentials",
     "NotFound",
@@ -118,6 +126,7 @@ __all__ = [
     "Statsig",
     "StatsigUsageReport",
     "StorageError",
+    "TenantInfo",
     "Timeout",
     "UnexpectedResponse",
     "UsageReport",

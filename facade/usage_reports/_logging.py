@@ -33,6 +33,7 @@ from ._redact import Redactor
 from ._urls import origin
 
 logger = logging.getLogger("usage_reports")
+logger.addHandler(logging.NullHandler())  # a library's records go where the application says, never to stderr
 
 _GUARDED_LOGGERS = (
     "httpx",

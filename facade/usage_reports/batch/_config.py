@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -39,11 +39,19 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class ConfigError(Exception):
-    """The config (or a command-line value) is invalid; each problem is one line naming where."""
+    """The config (or a command-line value) is invalid; each problem is one line naming where.
+
+    ``problems``: every mistake as data, a list of :class:`Problem` (each also its line of text).
+    """
 
     def __init__(self, *problems: str) -> None:
-        self.problems = problems
+        self.problems: list[Problem] = [p if isinstance(p, Problem) else Problem(None, None, p) for p in problems]
         super().__init__("\n".join(problems))
+
+    @classmethod
+    def of(cls, problems: list[Problem]) -> ConfigError:
+        """The error of structured problems (each names its entry and key)."""
+        return cls(*problems)
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,44 @@ class Config:
 
     entries: list[Entry]
     period: Period | None = None
+    # --- the typed API (see the end of the file) ---
+    #: Where the config came from (a file's path, or "<dict>"): every message about it starts with it.
+    source: str = field(default="<config>", compare=False)
+    #: The document it was read from, kept to re-resolve it with other overrides (``resolved``).
+    document: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    #: The overrides it was resolved with (period, timezone, as_of).
+    overrides: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path,
+        *,
+        period: str | None = None,
+        timezone: str | None = None,
+        as_of: date | datetime | None = None,
+    ) -> Config:
+        """Read and check a TOML config file; ConfigError (``.problems``: every mistake) when it is not valid."""
+        return _load(path, period=period, timezone=timezone, as_of=as_of)
+
+    @classmethod
+    def from_dict(
+        cls,
+        document: Mapping[str, Any],
+        *,
+        source: str = "<dict>",
+        period: str | None = None,
+        timezone: str | None = None,
+        as_of: date | datetime | None = None,
+    ) -> Config:
+        """Check a config built in code (the TOML file's structure as dicts and lists); ConfigError when invalid."""
+        return _from_dict(document, source=source, period=period, timezone=timezone, as_of=as_of)
+
+    def resolved(
+        self, *, period: str | None = None, timezone: str | None = None, as_of: date | datetime | None = None
+    ) -> Config:
+        """The same config with other overrides (relative periods counted from ``as_of``); self when none is given."""
+        return _resolved(self, period=period, timezone=timezone, as_of=as_of)
 
 
 def _str(value: object, where: str) -> str:
@@ -322,3 +368,72 @@ def example_config() -> str:
             else:
                 lines.append(f"# {key.name} = ...".ljust(32) + f" # {key.help}")
     return "\n".join(lines) + "\n"
+
+
+# --- the typed API: Config.load / from_dict / resolved, and Problem ---------------------------------------------------
+
+
+class Problem(str):
+    """One mistake of a config: the entry (``<provider>[1]``) and the key it is about, when known, and why.
+
+    It is also its line of text (a ``str``, as ``ConfigError.problems`` held
+    before): a problem made of a message alone is that message.
+    """
+
+    entry: str | None
+    key: str | None
+    message: str
+
+    def __new__(cls, entry: str | None, key: str | None, message: str) -> Problem:
+        where = ".".join(part for part in (entry, key) if part)
+        self = super().__new__(cls, f"{where}: {message}" if where else message)
+        object.__setattr__(self, "entry", entry)
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "message", message)
+        return self
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Problem is immutable: cannot set {name}")
+
+    def __getnewargs__(self) -> tuple[str | None, str | None, str]:  # type: ignore[override]
+        return (self.entry, self.key, self.message)
+
+    def __repr__(self) -> str:
+        return f"Problem(entry={self.entry!r}, key={self.key!r}, message={self.message!r})"
+
+
+def _from_dict(
+    document: Mapping[str, Any],
+    *,
+    source: str,
+    period: str | None,
+    timezone: str | None,
+    as_of: date | datetime | None,
+) -> Config:
+    overrides = {"period": period, "timezone": timezone, "as_of": as_of}
+    config = parse_config(document, source, period=period, timezone=timezone, as_of=as_of)
+    return replace(config, source=source, document=document, overrides=overrides)
+
+
+def _load(path: str | Path, *, period: str | None, timezone: str | None, as_of: date | datetime | None) -> Config:
+    path = Path(path)
+    config = load_config(path, period=period, timezone=timezone, as_of=as_of)
+    document = tomllib.loads(path.read_bytes().decode("utf-8"))  # the text just checked, kept to re-resolve it
+    overrides = {"period": period, "timezone": timezone, "as_of": as_of}
+    return replace(config, source=str(path), document=document, overrides=overrides)
+
+
+def _resolved(config: Config, *, period: str | None, timezone: str | None, as_of: date | datetime | None) -> Config:
+    given = {"period": period, "timezone": timezone, "as_of": as_of}
+    if all(value is None for value in given.values()):
+        return config
+    if config.document is None:
+        raise ValueError("this Config was not made by Config.load or Config.from_dict: it cannot be re-resolved")
+    kept = config.overrides
+    return _from_dict(
+        config.document,
+        source=config.source,
+        period=period if period is not None else kept.get("period"),
+        timezone=timezone if timezone is not None else kept.get("timezone"),
+        as_of=as_of if as_of is not None else kept.get("as_of"),
+    )

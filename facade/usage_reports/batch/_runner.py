@@ -1,4 +1,5 @@
-"""fetch-all: many reports downloaded concurrently into one folder (or object-store prefix), recorded in its manifest.
+"""The monthly job: many reports downloaded concurrently into one folder (or object-store prefix), recorded in its
+manifest; ``run``/``arun`` are its typed API (the CLI's ``fetch-all`` is a shell over them).
 
 One AsyncUsageReports serves the whole batch, so rate limits are shared by
 every entry using the same key. Credentials are resolved for every
@@ -10,16 +11,22 @@ the object (``x-amz-meta-sha256`` on S3), or its bytes hashed.
 
 The folder is locked for the run, each finished entry is persisted as it
 finishes, and the run's records are merged into the manifest at the end:
-see ``_manifest``.
+see ``_state``. Nothing is printed: progress goes to the caller's observer,
+log records to the ``usage_reports`` logger, the outcome to a ``RunResult``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import dataclasses
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import attrs
 
 from .._client import AsyncUsageReports
 from .._contract import Expansion, Provider, ProviderSettings
@@ -33,30 +40,44 @@ from .._exceptions import (
 )
 from .._logging import bind_logging_context
 from .._periods import Period
-from .._providers import provider_named
-from ..cli._output import Output, print_table, record_label
-from ..cli._progress import Progress
+from .._providers import provider_for_settings, provider_named
+from .._redact import Redactor, printable
+from .._signals import exit_status
 from ..destinations import _storage as storage
 from ._config import Config, ConfigError, Entry
-from ._manifest import (
-    MANIFEST_NAME,
-    Folder,
-    Record,
-    RunInfo,
-    RunState,
-    is_remote,
-    location,
-    now_iso,
-    stored_sha256,
-)
+from ._document import MANIFEST_NAME, Folder, is_remote, location, now_iso, stored_sha256
+from ._errors import Names, OutDirError, using_names
+from ._errors import names as wording
+from ._records import Error, Record, RecordPeriod, Summary
+from ._state import RunState
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["DEFAULT_CONCURRENCY", "EXIT_OK", "MANIFEST_NAME", "BaseSettings", "exit_code_of", "plan", "run_batch"]
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "EXIT_OK",
+    "MANIFEST_NAME",
+    "BaseSettings",
+    "EntryFinished",
+    "EntryProgressed",
+    "EntryStarted",
+    "Event",
+    "Observer",
+    "RunPlanned",
+    "RunResult",
+    "arun",
+    "exit_code_of",
+    "plan",
+    "run",
+]
 
 DEFAULT_CONCURRENCY: Final = 4
 EXIT_OK: Final = 0
+#: The vendor, the network or the storage failed.
+EXIT_FAILED: Final = 1
+#: Bad input, found before anything was sent (a config, an out_dir, a folder in use).
+EXIT_USAGE: Final = 2
 
 
 @dataclass
@@ -124,16 +145,84 @@ def plan(entries: list[Entry], base: BaseSettings, environ: Mapping[str, str], s
     return planned
 
 
+# --- what the caller sees: events while the run goes on, a result at the end ---------------------------------------
+
+
+@attrs.frozen
+class RunPlanned:
+    """How many entries the run has: first as planned, again once entries standing for many were listed."""
+
+    total: int
+
+
+@attrs.frozen
+class EntryStarted:
+    """A download started (``label``: the entry as the config and the manifest name it)."""
+
+    label: str
+
+
+@attrs.frozen
+class EntryProgressed:
+    """Bytes of a download received so far, and its size when the server announced it."""
+
+    label: str
+    received: int
+    size: int | None = None
+
+
+@attrs.frozen
+class EntryFinished:
+    """An entry is done: downloaded, skipped or failed, as its record says."""
+
+    record: Record
+
+
+Event = RunPlanned | EntryStarted | EntryProgressed | EntryFinished
+#: Called in the run's event loop for every event: keep it quick (draw, count, log), never blocking.
+Observer = Callable[[Event], None]
+
+ResultState = Literal["finished", "failed", "interrupted"]
+
+
+@attrs.frozen(kw_only=True)
+class RunResult:
+    """What a run did: its state, the exit code the CLI exits with, its records, where its manifest is."""
+
+    #: finished: every entry ok or skipped; failed: the run finished, some entries failed; interrupted: stopped.
+    state: ResultState
+    exit_code: int
+    records: list[Record]
+    #: The run's summary as written into the manifest (None when an interrupted run wrote none).
+    summary: Summary | None
+    out_dir: Path | str
+    manifest_path: Path | str
+    #: Why the run stopped, when it was interrupted (e.g. "terminated by SIGTERM").
+    interruption: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "finished"
+
+    @property
+    def failures(self) -> list[Record]:
+        return [r for r in self.records if not r.ok]
+
+
 # --- running ------------------------------------------------------------------------
 
 
 def exit_code_of(error: BaseException) -> int:
-    """2: bad input, nothing sent; 1: the vendor or the network failed (or the disk)."""
+    """2: bad input, nothing sent; 1: the vendor or the network failed (or the disk); 128+N: stopped by signal N."""
+    if isinstance(error, KeyboardInterrupt):
+        return exit_status(error)
+    if isinstance(error, ConfigError | InvalidRequest | MissingCredentials):
+        return EXIT_USAGE
     if isinstance(error, APIError | ConnectionFailed | StorageError):
-        return 1
+        return EXIT_FAILED
     if isinstance(error, UsageReportsError):
-        return 2
-    return 1
+        return EXIT_USAGE
+    return EXIT_FAILED
 
 
 def _record(entry: Entry, run_id: str, **fields: Any) -> Record:
@@ -141,26 +230,26 @@ def _record(entry: Entry, run_id: str, **fields: Any) -> Record:
     request = entry.request
     parameters = {} if isinstance(request, Expansion) else request.parameters()
     period = parameters.get("period")
-    return {
-        "label": entry.label,
-        "provider": entry.provider,
-        "name": entry.name,
-        "period": period if isinstance(period, dict) else None,
-        "parameters": parameters,
-        "credential_env": entry.credential_env,
-        "path": None if isinstance(request, Expansion) else entry.filename,
-        "details": {},
-        **fields,
-        "run_id": run_id,
-    }
+    return Record(
+        label=entry.label,
+        provider=entry.provider,
+        name=entry.name,
+        period=RecordPeriod(start=period.get("start"), end=period["end"]) if isinstance(period, dict) else None,
+        parameters=parameters,
+        credential_env=entry.credential_env,
+        path=None if isinstance(request, Expansion) else entry.filename,
+        run_id=run_id,
+        **{"details": {}, **fields},
+    )
 
 
-def _error(kind: str, message: str, exc: BaseException | None = None) -> dict[str, object]:
+def _error(kind: str, message: str, exc: BaseException | None = None) -> Error:
     """An error record; ``status_code`` when the vendor answered with one."""
-    return {"type": kind, "message": message, "status_code": getattr(exc, "status_code", None)}
+    status = getattr(exc, "status_code", None)
+    return Error(type=kind, message=message, status_code=status if isinstance(status, int) else None)
 
 
-def _failure(entry: Entry, run_id: str, error: dict[str, object], exit_code: int, started_at: str) -> Record:
+def _failure(entry: Entry, run_id: str, error: Error, exit_code: int, started_at: str | None) -> Record:
     return _record(
         entry,
         run_id,
@@ -182,7 +271,7 @@ class Batch:
 
     client: AsyncUsageReports
     out_dir: Folder
-    progress: Progress
+    emit: Observer
     redact: Callable[[str], str]
     state: RunState
     concurrency: int = DEFAULT_CONCURRENCY
@@ -193,16 +282,21 @@ class Batch:
     def run_id(self) -> str:
         return self.state.run.run_id
 
+    def _failed(self, entry: Entry, exc: BaseException, message: str, started_at: str | None) -> Record:
+        error = _error(type(exc).__name__, self.redact(message), exc)
+        return _failure(entry, self.run_id, error, exit_code_of(exc), started_at)
+
     async def run(self, planned: list[Planned]) -> list[Record]:
         """Every entry's record, in the config's order; each is persisted by the run state as it finishes."""
         self._previous = self.state.previous_records()
+        self.emit(RunPlanned(len(planned)))
         limit = asyncio.Semaphore(self.concurrency)
         planned, failed = await self._expand(planned, limit)
         for record in failed:
             self.state.record(record)
         if not is_remote(self.out_dir):
-            names = [item.entry.filename for item in planned]
-            await asyncio.to_thread(self.state.clean_stale_parts, names)
+            filenames = [item.entry.filename for item in planned]
+            await asyncio.to_thread(self.state.clean_stale_parts, filenames)
         records: list[Record | None] = [*failed, *([None] * len(planned))]
         offset = len(failed)
 
@@ -211,11 +305,9 @@ class Batch:
                 record = await self._one(item)
             records[offset + position] = record
             self.state.record(record)
+            self.emit(EntryFinished(record))
 
-        try:
-            await asyncio.gather(*(one(i, item) for i, item in enumerate(planned)))
-        finally:
-            self.progress.close()
+        await asyncio.gather(*(one(i, item) for i, item in enumerate(planned)))
         return [r for r in records if r is not None]
 
     async def _expand(self, planned: list[Planned], limit: asyncio.Semaphore) -> tuple[list[Planned], list[Record]]:
@@ -231,28 +323,26 @@ class Batch:
                 async with limit:
                     requests = await self.client.run_flow(item.entry.provider, expansion.expand, settings=item.settings)
             except UsageReportsError as exc:
-                self.progress.finish(item.entry.label, ok=False)
-                message = self.redact(f"listing {expansion.describe}: {exc}")
-                return _failure(
-                    item.entry, self.run_id, _error(type(exc).__name__, message, exc), exit_code_of(exc), started_at
-                )
+                record = self._failed(item.entry, exc, f"listing {expansion.describe}: {exc}", started_at)
+                self.emit(EntryFinished(record))
+                return record
             return [Planned(entry, item.settings) for entry in item.entry.expanded(requests)]
 
         results = await asyncio.gather(*(expand(item) for item in planned))
         expanded: list[Planned] = []
         failed: list[Record] = []
-        names: set[str] = set()
+        seen: set[str] = set()
         for result in results:
-            if isinstance(result, dict):
+            if isinstance(result, Record):
                 failed.append(result)
                 continue
             for item in result:
-                if item.entry.filename in names:  # "all" and an explicit entry for the same tenant: one download
+                if item.entry.filename in seen:  # "all" and an explicit entry for the same tenant: one download
                     continue
-                names.add(item.entry.filename)
+                seen.add(item.entry.filename)
                 expanded.append(item)
-        if len(expanded) + len(failed) != self.progress.total and self.progress.total:
-            self.progress.total = len(expanded) + len(failed)
+        if len(expanded) + len(failed) != len(planned):
+            self.emit(RunPlanned(len(expanded) + len(failed)))
         return expanded, failed
 
     async def _one(self, item: Planned) -> Record:
@@ -268,35 +358,30 @@ class Batch:
                 try:
                     present = await asyncio.to_thread(storage.exists, target)
                 except UsageReportsError as exc:
-                    self.progress.finish(label, ok=False)
-                    message = self.redact(str(exc))
-                    return _failure(
-                        entry, self.run_id, _error(type(exc).__name__, message, exc), exit_code_of(exc), now_iso()
-                    )
+                    return self._failed(entry, exc, str(exc), now_iso())
             if present:
                 return await self._existing(entry, target, self._previous.get(entry.filename))
         started_at = now_iso()
-        self.progress.start(label)
+        self.emit(EntryStarted(label))
+
+        def progressed(received: int) -> None:
+            announced = getattr(received, "total", None)
+            self.emit(EntryProgressed(label, int(received), announced if isinstance(announced, int) else None))
+
         try:
             report = await self.client.download(
-                request,
-                target,
-                overwrite=self.force,
-                settings=item.settings,
-                on_progress=lambda received: self.progress.advance(label, received),
+                request, target, overwrite=self.force, settings=item.settings, on_progress=progressed
             )
         except (UsageReportsError, OSError) as exc:
-            self.progress.finish(label, ok=False)
-            message = self.redact(str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}")
-            return _failure(entry, self.run_id, _error(type(exc).__name__, message, exc), exit_code_of(exc), started_at)
-        self.progress.finish(label, ok=True)
+            message = str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}"
+            return self._failed(entry, exc, message, started_at)
         return _record(
             entry,
             self.run_id,
             ok=True,
             skipped=False,
             error=None,
-            exit_code=0,
+            exit_code=EXIT_OK,
             size=report.size,
             sha256=report.sha256,
             media_type=report.media_type,
@@ -307,96 +392,225 @@ class Batch:
 
     async def _existing(self, entry: Entry, target: Path | str, before: Record | None) -> Record:
         """Skip a finished file (its sha256 matches the manifest); refuse to touch any other."""
-        if before is not None and before.get("ok") and isinstance(before.get("sha256"), str):
+        if before is not None and before.ok and before.sha256 is not None:
             try:
                 sha256 = await asyncio.to_thread(stored_sha256, target)
             except (UsageReportsError, OSError) as exc:
-                self.progress.finish(entry.label, ok=False)
-                message = self.redact(str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}")
-                return _failure(
-                    entry, self.run_id, _error(type(exc).__name__, message, exc), exit_code_of(exc), now_iso()
-                )
-            if sha256 is not None and before.get("sha256") == sha256:
-                self.progress.finish(entry.label, ok=True, skipped=True)
+                message = str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}"
+                return self._failed(entry, exc, message, now_iso())
+            if sha256 is not None and before.sha256 == sha256:
                 return _record(
                     entry,
                     self.run_id,
                     ok=True,
                     skipped=True,
                     error=None,
-                    exit_code=0,
-                    size=before.get("size"),
+                    exit_code=EXIT_OK,
+                    size=before.size,
                     sha256=sha256,
-                    media_type=before.get("media_type"),
-                    details=before.get("details") or {},
-                    started_at=before.get("started_at"),
-                    finished_at=before.get("finished_at"),
+                    media_type=before.media_type,
+                    details=dict(before.details),
+                    started_at=before.started_at,
+                    finished_at=before.finished_at,
+                    kind=before.kind,
+                    tenant_name=before.tenant_name,
                 )
-        self.progress.finish(entry.label, ok=False)
-        message = f"{target} already exists and is not the file {MANIFEST_NAME} recorded; use --force to replace it"
-        return _failure(entry, self.run_id, _error("FileExists", message), 2, now_iso())
+        message = (
+            f"{target} already exists and is not the file {MANIFEST_NAME} recorded; use {wording().force} to replace it"
+        )
+        return _failure(entry, self.run_id, _error("FileExists", message), EXIT_USAGE, now_iso())
 
 
 def out_dir_for(template: str, period: Period | None) -> Folder:
-    """--out-dir with ``{period}`` replaced by the batch's period label (2026-10, or START..END); a URL stays a str."""
-    from ..cli._output import UsageError
-
+    """out_dir with ``{period}`` replaced by the batch's period label (2026-10, or START..END); a URL stays a str."""
+    option = wording().out_dir
     if "{period}" in template:
         if period is None:
-            raise UsageError("--out-dir uses {period}, but no period is set: give --period or [defaults] period")
+            raise OutDirError(
+                f"{option} uses {{period}}, but no period is set: give {wording().period} or [defaults] period"
+            )
         template = template.replace("{period}", period.label)
+    try:
+        template.format()  # any other placeholder is a mistake, not a folder name
+    except (KeyError, IndexError, ValueError):
+        raise OutDirError(f"{option} {template}: the only placeholder it takes is {{period}}") from None
     if storage.is_remote(template):
         try:
-            storage.resolve(template, what="--out-dir", prefix=True)
+            storage.resolve(template, what=option, prefix=True)
         except InvalidRequest as exc:
-            raise UsageError(str(exc)) from None
+            raise OutDirError(str(exc)) from None
         return template.rstrip("/")
     return Path(template)
 
 
 def _prepare(folder: Folder) -> None:
-    """A local --out-dir is created; a URL's bucket is checked when the lock is taken."""
-    from ..cli._output import UsageError
-
+    """A local out_dir is created; a URL's bucket is checked when the lock is taken."""
     if isinstance(folder, str):
         return
+    option = wording().out_dir
     if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--out-dir {folder} exists and is not a folder")
+        raise OutDirError(f"{option} {folder} exists and is not a folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"--out-dir {folder}: cannot create it ({exc.strerror or type(exc).__name__})") from None
+        raise OutDirError(f"{option} {folder}: cannot create it ({exc.strerror or type(exc).__name__})") from None
 
 
-def run_batch(
+def _given(settings: Mapping[str, ProviderSettings] | Iterable[ProviderSettings]) -> dict[str, ProviderSettings]:
+    if isinstance(settings, Mapping):
+        return dict(settings)
+    return {provider_for_settings(s).name: s for s in settings}
+
+
+@dataclass
+class _Progress:
+    """What a run got to, for the result of a run that was stopped."""
+
+    folder: Folder | None = None
+    state: RunState | None = None
+
+
+async def arun(
     config: Config,
     *,
-    source: str,
-    base: BaseSettings,
-    environ: Mapping[str, str],
     out_dir: str | Path,
-    out: Output,
+    period: str | None = None,
+    timezone: str | None = None,
+    as_of: date | datetime | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     force: bool = False,
+    observer: Observer | None = None,
+    settings: Mapping[str, ProviderSettings] | Iterable[ProviderSettings] = (),
+    environ: Mapping[str, str] | None = None,
+    timeout: float | None = None,  # noqa: ASYNC109 (each HTTP request's timeout, not a deadline of the call)
+    max_retries: int | None = None,
+    transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
+    names: Names | None = None,
+) -> RunResult:
+    """Run the monthly job in the running event loop: see :func:`run`.
+
+    A cancelled run records what it finished (``state: "interrupted"`` in the
+    manifest) and lets the cancellation go on.
+    """
+    return await _arun(
+        config,
+        _Progress(),
+        out_dir=out_dir,
+        period=period,
+        timezone=timezone,
+        as_of=as_of,
+        concurrency=concurrency,
+        force=force,
+        observer=observer,
+        settings=settings,
+        environ=environ,
+        timeout=timeout,
+        max_retries=max_retries,
+        transport=transport,
+        names=names,
+    )
+
+
+def run(
+    config: Config,
+    *,
+    out_dir: str | Path,
+    period: str | None = None,
+    timezone: str | None = None,
+    as_of: date | datetime | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    force: bool = False,
+    observer: Observer | None = None,
+    settings: Mapping[str, ProviderSettings] | Iterable[ProviderSettings] = (),
+    environ: Mapping[str, str] | None = None,
     timeout: float | None = None,
     max_retries: int | None = None,
     transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
-) -> tuple[int, list[Record]]:
-    """Plan (credentials checked, nothing sent), lock the folder, download; the exit code and the run's records.
+    names: Names | None = None,
+) -> RunResult:
+    """Download every report of ``config`` into ``out_dir`` and record them in its manifest.json.
 
-    ``transport`` makes the HTTP transport of the batch's client, inside its event loop (None: httpx's own).
+    ``out_dir``: a folder or an object-store URL; ``{period}`` in it becomes
+    the config's period (2026-10). ``period``, ``timezone`` and ``as_of``
+    override the config's ``[defaults]`` (relative periods count from
+    ``as_of``). ``settings``: providers' settings to start from (credentials,
+    base URLs), the rest from ``environ`` (default ``os.environ``).
+    ``observer`` receives the run's events. ``transport`` makes the HTTP
+    transport of the batch's client, inside its event loop.
+
+    Bad input (the config, ``out_dir``, a missing credential, a folder another
+    run holds) raises :class:`ConfigError` before anything is sent. Every other
+    failure is an entry's, in its record. Prints nothing: log records go to
+    the ``usage_reports`` logger. Stopped by Ctrl-C or a signal turned into
+    KeyboardInterrupt, it returns ``state="interrupted"`` with what it finished.
     """
-    from ..cli._output import counts
+    progress = _Progress()
+    try:
+        return asyncio.run(
+            _arun(
+                config,
+                progress,
+                out_dir=out_dir,
+                period=period,
+                timezone=timezone,
+                as_of=as_of,
+                concurrency=concurrency,
+                force=force,
+                observer=observer,
+                settings=settings,
+                environ=environ,
+                timeout=timeout,
+                max_retries=max_retries,
+                transport=transport,
+                names=names,
+            )
+        )
+    except KeyboardInterrupt as exc:  # _signals.Terminated too
+        state, folder = progress.state, progress.folder
+        if state is None or folder is None:  # stopped before the folder was taken: nothing to tell
+            raise
+        return RunResult(
+            state="interrupted",
+            exit_code=exit_code_of(exc),
+            records=list(state.records),
+            summary=state.summary,
+            out_dir=folder,
+            manifest_path=location(folder, MANIFEST_NAME),
+            interruption=str(exc) or "interrupted",
+        )
 
-    folder = out_dir_for(str(out_dir), config.period)
-    planned = plan(config.entries, base, environ, source)
-    out.add_secrets(base.secrets())
-    out.add_secrets(s for item in planned for s in item.settings.secrets())
-    _prepare(folder)
 
-    with RunState(folder, RunInfo.new()) as state:
-
-        async def download_all() -> list[Record]:
+async def _arun(
+    config: Config,
+    progress: _Progress,
+    *,
+    out_dir: str | Path,
+    period: str | None,
+    timezone: str | None,
+    as_of: date | datetime | None,
+    concurrency: int,
+    force: bool,
+    observer: Observer | None,
+    settings: Mapping[str, ProviderSettings] | Iterable[ProviderSettings],
+    environ: Mapping[str, str] | None,
+    timeout: float | None,  # noqa: ASYNC109 (each HTTP request's timeout)
+    max_retries: int | None,
+    transport: Callable[[], httpx.AsyncBaseTransport] | None,
+    names: Names | None,
+) -> RunResult:
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    environ = os.environ if environ is None else environ
+    with using_names(names or Names()):
+        config = config.resolved(period=period, timezone=timezone, as_of=as_of)
+        folder = out_dir_for(str(out_dir), config.period)
+        base = BaseSettings(environ, _given(settings))
+        planned = plan(config.entries, base, environ, config.source)
+        redactor = Redactor([*base.secrets(), *(s for item in planned for s in item.settings.secrets())])
+        await asyncio.to_thread(_prepare, folder)
+        emit: Observer = observer if observer is not None else _ignore
+        with RunState(folder) as state:
+            progress.folder, progress.state = folder, state
             options: dict[str, Any] = {} if max_retries is None else {"max_retries": max_retries}
             if transport is not None:
                 options["transport"] = transport()  # made in the loop that uses it (aiohttp's sessions are per loop)
@@ -404,36 +618,29 @@ def run_batch(
                 batch = Batch(
                     client=client,
                     out_dir=folder,
-                    progress=out.progress(total=len(planned)),
-                    redact=out.redact,
+                    emit=emit,
+                    redact=lambda text: printable(" ".join(redactor(text).split())),
                     state=state,
                     concurrency=concurrency,
                     force=force,
                 )
-                return await batch.run(planned)
-
-        records = asyncio.run(download_all())
-        summary = state.finish(records)
-    code = summary["exit_code"]
-    for record in records:
-        if not record["ok"]:
-            out.error(
-                f"{record_label(record)}: {record['error']['message']}",
-                label=record_label(record),
-                provider=str(record["provider"]),
-            )
-    manifest = location(folder, MANIFEST_NAME)
-    out.result(
-        {
-            "ok": code == EXIT_OK,
-            "exit_code": code,
-            "out_dir": str(folder),
-            "manifest": str(manifest),
-            "summary": summary,
-            "entries": records,
-        }
+                records = await batch.run(planned)
+            summary = state.finish(records)
+    code = summary.exit_code if summary.exit_code is not None else EXIT_FAILED
+    return RunResult(
+        state="finished" if summary.ok else "failed",
+        exit_code=code,
+        records=records,
+        summary=summary,
+        out_dir=folder,
+        manifest_path=location(folder, MANIFEST_NAME),
     )
-    if not out.json and not out.quiet:
-        print_table(records, out.stdout)
-        out.text(f"\n{counts(records)}; manifest: {manifest}")
-    return code, records
+
+
+def _ignore(event: Event) -> None:
+    return None
+
+
+def replace_source(config: Config, source: str | None) -> Config:
+    """``config`` naming ``source`` in its messages (for a Config made by load_config or parse_config_text)."""
+    return config if source is None or config.source == source else dataclasses.replace(config, source=source)

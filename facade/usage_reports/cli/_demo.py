@@ -14,13 +14,14 @@ from typing import Final
 
 from .. import Altostrat, EdgeImpulse, Statsig
 from ..batch._config import parse_config_text
-from ..batch._runner import EXIT_OK, BaseSettings, run_batch
+from ..batch._runner import EXIT_OK, BaseSettings
 from ..testing import (
     SANDBOX_ALTOSTRAT_TOKEN,
     SANDBOX_EDGE_IMPULSE_API_KEY,
     SANDBOX_STATSIG_CONSOLE_KEY,
     VendorSimulators,
 )
+from ._fetch_all import run_batch
 from ._output import Output
 
 #: Large enough to show progress on a terminal, small enough to finish in well under a second.

@@ -36,8 +36,8 @@ from .._periods import PERIOD_HELP, Period, zone
 from .._providers import providers
 from .._signals import exit_status, stopping_on_signals
 from .._version import __version__
-from ..batch._config import COMMON_KEYS, DEFAULT_KEYS, DEFAULTS_TABLE, ConfigError, example_config, load_config
-from ..batch._runner import DEFAULT_CONCURRENCY, BaseSettings, exit_code_of, run_batch
+from ..batch._config import COMMON_KEYS, DEFAULT_KEYS, DEFAULTS_TABLE, Config, ConfigError, example_config
+from ..batch._runner import DEFAULT_CONCURRENCY, exit_code_of
 from ..destinations._storage import is_remote
 from ._args import add_examples, day, int_at_least, seconds
 from ._output import LOG_FORMATS, PROG, Output, UsageError, error_message, print_rows
@@ -579,15 +579,15 @@ def _transport(name: str) -> Callable[[], httpx.AsyncBaseTransport] | None:
 
 
 def _fetch_all(args: argparse.Namespace, out: Output) -> int:
+    from ._fetch_all import run_batch
+
     transport = _transport(args.transport)  # before the config is read or anything is sent
-    config = load_config(args.config, period=args.period, timezone=args.timezone, as_of=args.as_of)
+    config = Config.load(args.config, period=args.period, timezone=args.timezone, as_of=args.as_of)
     code, _ = run_batch(
         config,
-        source=str(args.config),
-        base=BaseSettings(os.environ),
-        environ=os.environ,
         out_dir=args.out_dir,
         out=out,
+        environ=os.environ,
         concurrency=args.concurrency,
         force=args.force,
         timeout=args.timeout,
@@ -598,7 +598,7 @@ def _fetch_all(args: argparse.Namespace, out: Output) -> int:
 
 
 def _manifest(args: argparse.Namespace, out: Output) -> int:
-    from ..batch._manifest import show
+    from ._manifest_view import show
 
     return show(args.dir, out)
 

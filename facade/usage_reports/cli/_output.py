@@ -14,11 +14,14 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import IO, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from .._logging import json_line
 from .._redact import Redactor, printable
 from ._progress import Progress, human_size
+
+if TYPE_CHECKING:
+    from ..batch._records import Record
 
 PROG: Final = "usage-reports"
 LOG_FORMATS: Final = ("text", "json")
@@ -137,30 +140,28 @@ class UsageError(Exception):
     """Bad usage or input found by the command line itself (exit 2)."""
 
 
-def record_label(record: Mapping[str, Any]) -> str:
+def record_label(record: Record) -> str:
     """The entry as the config, the logs and the manifest name it (``<provider>[2] (project-b)``)."""
-    label = record.get("label")
-    if isinstance(label, str) and label:
-        return label
-    return f"{record['provider']}" + (f" ({record['name']})" if record.get("name") else "") + f" {record['path']}"
+    if record.label:
+        return record.label
+    return record.provider + (f" ({record.name})" if record.name else "") + f" {record.path}"
 
 
-def counts(records: list[dict[str, Any]]) -> str:
-    downloaded = sum(1 for r in records if r["ok"] and not r["skipped"])
-    skipped = sum(1 for r in records if r["skipped"])
-    failed = sum(1 for r in records if not r["ok"])
+def counts(records: list[Record]) -> str:
+    downloaded = sum(1 for r in records if r.downloaded)
+    skipped = sum(1 for r in records if r.skipped)
+    failed = sum(1 for r in records if r.failed)
     return f"{downloaded} downloaded, {skipped} already present (skipped), {failed} failed"
 
 
-def print_table(records: list[dict[str, Any]], stream: IO[str]) -> None:
+def print_table(records: list[Record], stream: IO[str]) -> None:
     rows = [("PROVIDER", "NAME", "RESULT", "SIZE", "SHA256", "FILE", "NOTE")]
     for r in records:
-        result = "skipped" if r["skipped"] else "ok" if r["ok"] else "FAILED"
-        size = human_size(r["size"]) if r["size"] is not None else "-"
-        sha = r["sha256"][:12] if r["sha256"] else "-"
-        details = r.get("details") or {}
-        note = " ".join(f"{value}" if key == "report" else f"{key}={value}" for key, value in details.items())
-        rows.append((r["provider"], r["name"] or "-", result, size, sha, r["path"] or "-", note))
+        result = "skipped" if r.skipped else "ok" if r.ok else "FAILED"
+        size = human_size(r.size) if r.size is not None else "-"
+        sha = r.sha256[:12] if r.sha256 else "-"
+        note = " ".join(f"{value}" if key == "report" else f"{key}={value}" for key, value in r.details.items())
+        rows.append((r.provider, r.name or "-", result, size, sha, r.path or "-", note))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         cells = [

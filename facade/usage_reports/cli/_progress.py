@@ -15,7 +15,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Final
+from typing import IO, TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from ..batch._runner import Event
 
 REDRAW_INTERVAL: Final = 0.1
 _UNITS: Final = ("B", "KiB", "MiB", "GiB", "TiB")
@@ -151,3 +154,21 @@ class Progress:
             self.stream.write("\n".join(lines))
             self.stream.flush()
             self._drawn_lines = len(lines)
+
+
+def observer(progress: Progress) -> Callable[[Event], None]:
+    """A batch observer drawing the run's events on ``progress``."""
+    from ..batch._runner import EntryFinished, EntryProgressed, EntryStarted, RunPlanned
+
+    def on(event: Event) -> None:
+        if isinstance(event, EntryProgressed):
+            progress.advance(event.label, event.received, event.size)
+        elif isinstance(event, EntryStarted):
+            progress.start(event.label)
+        elif isinstance(event, EntryFinished):
+            record = event.record
+            progress.finish(record.label, ok=record.ok, skipped=record.skipped)
+        elif isinstance(event, RunPlanned):
+            progress.total = event.total
+
+    return on

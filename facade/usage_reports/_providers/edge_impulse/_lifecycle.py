@@ -23,7 +23,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from typing import Final
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final, TypeVar
 
 import attrs
 import httpx
@@ -32,6 +34,12 @@ from usage_reports_clients.edgeimpulse.api.organizations import (
 )
 from usage_reports_clients.edgeimpulse.api.organizations import (
     whitelabel_admin_delete_organization_usage_report as delete_operation,
+)
+from usage_reports_clients.edgeimpulse.api.organizations import (
+    whitelabel_admin_get_organization_compute_time_usage as compute_time_operation,
+)
+from usage_reports_clients.edgeimpulse.api.organizations import (
+    whitelabel_admin_get_organization_info as info_operation,
 )
 from usage_reports_clients.edgeimpulse.api.organizations import (
     whitelabel_admin_get_organization_usage_report as get_operation,
@@ -43,9 +51,11 @@ from usage_reports_clients.edgeimpulse.api.organizations import (
     whitelabel_admin_get_organizations as tenants_operation,
 )
 from usage_reports_clients.edgeimpulse.models import (
+    AdminGetOrganizationComputeTimeUsageResponse,
     AdminGetOrganizationsResponse,
     AdminGetReportResponse,
     AdminGetReportsResponse,
+    AdminOrganizationInfoResponse,
     GenericApiResponse,
     Report,
     StartJobResponse,
@@ -54,12 +64,17 @@ from usage_reports_clients.edgeimpulse.models import (
 from ..._contract import ApiRequest, Flow, Wait
 from ..._exceptions import PermissionDenied, ReportJobFailed, ReportWaitExceeded, UnexpectedResponse
 from ..._periods import Period
+from ..._redact import Redactor
 from .._http import make_request
 from ._model import EdgeImpulse, EdgeImpulseUsageReport, ReportInfo, ReportStatus, Tenant
+from ._usage import ComputeTime, DailyMetrics, EntitlementLimits, TenantInfo
 
 PROVIDER: Final = "edge_impulse"
+Item = TypeVar("Item")
 #: Items asked for per page of a listing.
 PAGE_SIZE: Final = 100
+#: The most items one listing may hold before it is refused as endless (a server inventing pages).
+MAX_LISTED: Final = 100_000
 #: The longest pause between two polls of a pending report.
 MAX_POLL_INTERVAL: Final = 30.0
 _POLL_GROWTH: Final = 1.5
@@ -81,27 +96,36 @@ def _info(report: Report) -> ReportInfo:
     return ReportInfo(report.id, report.job_id, report.created, period, _status(report))
 
 
-def _parse(operation: str, body: bytes | None, parse: Callable[[Mapping[str, object]], object]) -> object:
-    """A generated model from an answer body; UnexpectedResponse when the body is not what the spec says."""
+def _parse(
+    settings: EdgeImpulse, operation: str, body: bytes | None, parse: Callable[[Mapping[str, object]], object]
+) -> object:
+    """A generated model from an answer body; UnexpectedResponse when the body is not what the spec says.
+
+    ``success: false`` is checked before the typed parse: such an answer carries the vendor's ``error``
+    (quoted: redacted and escaped) and none of the success fields, which would read as a malformed answer.
+    """
     try:
         data = json.loads(body or b"")
-        if not isinstance(data, dict):
-            raise TypeError("not a JSON object")
-        model = parse(data)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise UnexpectedResponse(
+            f"{PROVIDER}: {operation}: malformed answer (not a JSON object)", provider=PROVIDER, status_code=200
+        )
+    if data.get("success") is False:
+        error = data.get("error")
+        quoted = Redactor(settings.secrets()).quote(error, limit=300) if isinstance(error, str) and error else ""
+        raise UnexpectedResponse(
+            f"{PROVIDER}: {operation}: the API answered success=false" + (f": {quoted}" if quoted else ""),
+            provider=PROVIDER,
+            status_code=200,
+        )
+    try:
+        return parse(data)
     except (ValueError, TypeError, KeyError) as exc:
         raise UnexpectedResponse(
             f"{PROVIDER}: {operation}: malformed answer ({type(exc).__name__})", provider=PROVIDER, status_code=200
         ) from None
-    success = getattr(model, "success", True)
-    if success is False:
-        error = getattr(model, "error", None)
-        raise UnexpectedResponse(
-            f"{PROVIDER}: {operation}: the API answered success=false"
-            + (f": {error}" if isinstance(error, str) else ""),
-            provider=PROVIDER,
-            status_code=200,
-        )
-    return model
 
 
 def _request(
@@ -124,38 +148,103 @@ def _admin_hint(error: PermissionDenied, organization_id: int) -> PermissionDeni
     )
 
 
-def list_tenants(settings: EdgeImpulse, organization_id: int) -> Flow[list[Tenant]]:
-    """Every inner organization of the white label, all pages read."""
-    tenants: list[Tenant] = []
+def _listing(
+    settings: EdgeImpulse,
+    operation: str,
+    what: str,
+    page_at: Callable[[int], Mapping[str, object]],
+    read: Callable[[object], tuple[list[Item], int]],
+    ident: Callable[[Item], int],
+    organization_id: int,
+) -> Flow[list[Item]]:
+    """Every item of a paged listing, read until an empty or short page; never on the word of its total alone.
+
+    A server may cap pages below the ``limit`` asked, ignore ``offset`` (the same page again), or state a
+    ``total`` that its pages contradict. Pages are the truth: a total lower than what they hold only
+    costs one more request, and anything that could drop or invent an item fails the listing in one line
+    (a repeated item, a total the pages never reach, more than ``MAX_LISTED`` items).
+    """
+    items: list[Item] = []
+    seen: set[int] = set()
+    largest = 0
+    total = 0
     while True:
-        kwargs = tenants_operation.request_kwargs(organization_id, limit=PAGE_SIZE, offset=len(tenants))
         try:
-            body = yield _request(settings, "whitelabelAdminGetOrganizations", kwargs)
+            body = yield _request(settings, operation, page_at(len(items)))
         except PermissionDenied as exc:
             raise _admin_hint(exc, organization_id) from exc
-        page = _parse("whitelabelAdminGetOrganizations", body, AdminGetOrganizationsResponse.from_dict)
-        assert isinstance(page, AdminGetOrganizationsResponse)
-        tenants.extend(Tenant(item.id, item.name, item.created) for item in page.organizations)
-        if not page.organizations or len(tenants) >= page.total:
-            return tenants
+        page, total = read(_parse(settings, operation, body, _MODELS[operation]))
+        repeated = [ident(item) for item in page if ident(item) in seen]
+        if repeated or len({ident(item) for item in page}) != len(page):
+            raise _untrusted(
+                operation,
+                f"the page at offset {len(items)} repeats {what} already listed (id {(repeated or [ident(page[0])])[0]}); "
+                "the server may ignore offset",
+            )
+        items.extend(page)
+        seen.update(ident(item) for item in page)
+        if len(items) > MAX_LISTED:
+            raise _untrusted(operation, f"more than {MAX_LISTED} {what}; refusing to page on")
+        if not page or len(page) < largest:  # an empty page, or shorter than the server's own page size: the end
+            break
+        largest = max(largest, len(page))
+    if len(items) < total:
+        raise _untrusted(operation, f"its pages ended after {len(items)} {what} but it counts {total}")
+    return items
+
+
+def _untrusted(operation: str, why: str) -> UnexpectedResponse:
+    return UnexpectedResponse(
+        f"{PROVIDER}: {operation}: the listing cannot be trusted: {why}", provider=PROVIDER, status_code=200
+    )
+
+
+def list_tenants(settings: EdgeImpulse, organization_id: int) -> Flow[list[Tenant]]:
+    """Every inner organization of the white label, all pages read (see ``_listing``)."""
+
+    def read(model: object) -> tuple[list[Tenant], int]:
+        assert isinstance(model, AdminGetOrganizationsResponse)
+        return [Tenant(item.id, item.name, item.created) for item in model.organizations], model.total
+
+    return (
+        yield from _listing(
+            settings,
+            "whitelabelAdminGetOrganizations",
+            "tenants",
+            lambda offset: tenants_operation.request_kwargs(organization_id, limit=PAGE_SIZE, offset=offset),
+            read,
+            lambda tenant: tenant.id,
+            organization_id,
+        )
+    )
 
 
 def list_reports(settings: EdgeImpulse, organization_id: int, inner_organization_id: int) -> Flow[list[ReportInfo]]:
-    """Every usage report of a tenant, all pages read."""
-    reports: list[ReportInfo] = []
-    while True:
-        kwargs = list_operation.request_kwargs(
-            organization_id, inner_organization_id, limit=PAGE_SIZE, offset=len(reports)
+    """Every usage report of a tenant, all pages read (see ``_listing``)."""
+
+    def read(model: object) -> tuple[list[ReportInfo], int]:
+        assert isinstance(model, AdminGetReportsResponse)
+        return [_info(report) for report in model.reports], model.total_count
+
+    return (
+        yield from _listing(
+            settings,
+            "whitelabelAdminGetOrganizationUsageReports",
+            "reports",
+            lambda offset: list_operation.request_kwargs(
+                organization_id, inner_organization_id, limit=PAGE_SIZE, offset=offset
+            ),
+            read,
+            lambda report: report.id,
+            organization_id,
         )
-        try:
-            body = yield _request(settings, "whitelabelAdminGetOrganizationUsageReports", kwargs)
-        except PermissionDenied as exc:
-            raise _admin_hint(exc, organization_id) from exc
-        page = _parse("whitelabelAdminGetOrganizationUsageReports", body, AdminGetReportsResponse.from_dict)
-        assert isinstance(page, AdminGetReportsResponse)
-        reports.extend(_info(report) for report in page.reports)
-        if not page.reports or len(reports) >= page.total_count:
-            return reports
+    )
+
+
+_MODELS: Final[Mapping[str, Callable[[Mapping[str, object]], object]]] = {
+    "whitelabelAdminGetOrganizations": AdminGetOrganizationsResponse.from_dict,
+    "whitelabelAdminGetOrganizationUsageReports": AdminGetReportsResponse.from_dict,
+}
 
 
 def get_report(
@@ -163,7 +252,7 @@ def get_report(
 ) -> Flow[ReportInfo]:
     kwargs = get_operation.request_kwargs(organization_id, inner_organization_id, report_id)
     body = yield _request(settings, "whitelabelAdminGetOrganizationUsageReport", kwargs)
-    answer = _parse("whitelabelAdminGetOrganizationUsageReport", body, AdminGetReportResponse.from_dict)
+    answer = _parse(settings, "whitelabelAdminGetOrganizationUsageReport", body, AdminGetReportResponse.from_dict)
     assert isinstance(answer, AdminGetReportResponse)
     return _info(answer.report)
 
@@ -174,7 +263,7 @@ def create_report(settings: EdgeImpulse, organization_id: int, inner_organizatio
         organization_id, inner_organization_id, start_date=period.start, end_date=period.end
     )
     body = yield _request(settings, "whitelabelAdminCreateOrganizationUsageReport", kwargs, idempotent=False)
-    answer = _parse("whitelabelAdminCreateOrganizationUsageReport", body, StartJobResponse.from_dict)
+    answer = _parse(settings, "whitelabelAdminCreateOrganizationUsageReport", body, StartJobResponse.from_dict)
     assert isinstance(answer, StartJobResponse)
     return answer.id
 
@@ -184,8 +273,91 @@ def delete_report(
 ) -> Flow[None]:
     kwargs = delete_operation.request_kwargs(organization_id, inner_organization_id, report_id)
     body = yield _request(settings, "whitelabelAdminDeleteOrganizationUsageReport", kwargs, idempotent=False)
-    _parse("whitelabelAdminDeleteOrganizationUsageReport", body, GenericApiResponse.from_dict)
+    _parse(settings, "whitelabelAdminDeleteOrganizationUsageReport", body, GenericApiResponse.from_dict)
     return None
+
+
+def _exact(data: Mapping[str, Any], key: str) -> Decimal | None:
+    """A number exactly as the JSON text has it (``data`` parsed with Decimal floats); None when absent."""
+    value = data.get(key)
+    if value is None or isinstance(value, bool):
+        return None
+    return Decimal(value) if isinstance(value, int | Decimal) else None
+
+
+def _exact_body(body: bytes | None) -> Mapping[str, Any]:
+    data = json.loads(body or b"", parse_float=Decimal)
+    assert isinstance(data, dict)  # _parse checked it is an object
+    return data
+
+
+def compute_time(
+    settings: EdgeImpulse, organization_id: int, inner_organization_id: int, period: Period
+) -> Flow[ComputeTime]:
+    """A tenant's CPU, GPU and total compute time over the period, exactly as reported."""
+    kwargs = compute_time_operation.request_kwargs(
+        organization_id, inner_organization_id, start_date=period.start, end_date=period.end
+    )
+    operation = "whitelabelAdminGetOrganizationComputeTimeUsage"
+    body = yield _request(settings, operation, kwargs)
+    _parse(
+        settings, operation, body, AdminGetOrganizationComputeTimeUsageResponse.from_dict
+    )  # the spec's shape, success
+    data = _exact_body(body)
+    return ComputeTime(
+        organization_id,
+        inner_organization_id,
+        period,
+        _exact(data, "cpuComputeTime"),
+        _exact(data, "gpuComputeTime"),
+        _exact(data, "totalComputeTime"),
+    )
+
+
+def tenant_info(settings: EdgeImpulse, organization_id: int, inner_organization_id: int) -> Flow[TenantInfo]:
+    """A tenant's contract start, entitlement limits, storage and daily metrics (the last 365 days)."""
+    kwargs = info_operation.request_kwargs(organization_id, inner_organization_id)
+    operation = "whitelabelAdminGetOrganizationInfo"
+    body = yield _request(settings, operation, kwargs)
+    model = _parse(settings, operation, body, AdminOrganizationInfoResponse.from_dict)
+    assert isinstance(model, AdminOrganizationInfoResponse)
+    data = _exact_body(body)
+    raw_limits = data.get("entitlementLimits")
+    limits = None
+    if isinstance(raw_limits, dict):
+        projects, users = raw_limits.get("numberOfProjects"), raw_limits.get("numberOfUsers")
+        limits = EntitlementLimits(
+            _exact(raw_limits, "totalStorage"),
+            _exact(raw_limits, "computeTimePerYear"),
+            _exact(raw_limits, "gpuComputeTimePerYear"),
+            projects if isinstance(projects, int) else None,
+            users if isinstance(users, int) else None,
+        )
+    since = model.compute_time_current_contract_since
+    daily = model.daily_metrics if isinstance(model.daily_metrics, list) else []
+    return TenantInfo(
+        organization_id,
+        inner_organization_id,
+        model.billable if isinstance(model.billable, bool) else None,
+        limits,
+        since if isinstance(since, datetime) else None,
+        _exact(data, "totalStorage"),
+        _exact(data, "cpuComputeTime"),
+        _exact(data, "gpuComputeTime"),
+        _exact(data, "totalComputeTime"),
+        tuple(
+            DailyMetrics(
+                record.date,
+                record.cpu_compute_time_seconds,
+                record.gpu_compute_time_seconds,
+                record.compute_time_seconds,
+                record.total_storage_size_bytes,
+                record.total_users,
+                record.total_projects,
+            )
+            for record in daily
+        ),
+    )
 
 
 @attrs.frozen
@@ -245,6 +417,7 @@ def _find_by_job(
         reports = yield from list_reports(settings, request.organization_id, request.inner_organization_id)
         found = [r for r in reports if r.job_id == job_id]
         if found:
+            _check_period(found[0], request, where)
             return found[0].id, clock
         step = clock.next()
         if step is None:
@@ -258,6 +431,7 @@ def _wait_for(
 ) -> Flow[tuple[ReportInfo, _Clock]]:
     while True:
         report = yield from get_report(settings, request.organization_id, request.inner_organization_id, report_id)
+        _check_period(report, request, where)
         if report.status != "pending":
             return report, clock
         step = clock.next()
@@ -265,6 +439,17 @@ def _wait_for(
             raise _waited_too_long(where, request.max_wait, f"report {report_id} is still pending")
         pause, clock = step
         yield Wait(pause)
+
+
+def _check_period(report: ReportInfo, request: EdgeImpulseUsageReport, where: str) -> None:
+    """A report is used only for the period it covers: never saved under another period's name."""
+    if report.period != request.period:
+        raise UnexpectedResponse(
+            f"{where}: report {report.id} covers {report.period.iso()['start']} to {report.period.iso()['end']}, "
+            "not the period asked for; it is not used",
+            provider=PROVIDER,
+            status_code=200,
+        )
 
 
 def _waited_too_long(where: str, max_wait: float, what: str) -> ReportWaitExceeded:

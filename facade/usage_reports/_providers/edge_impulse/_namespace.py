@@ -13,6 +13,7 @@ from ..._contract import ProviderSettings
 from ..._exceptions import InvalidRequest
 from ..._periods import Period
 from ._model import EdgeImpulse, ReportInfo, Tenant
+from ._usage import ComputeTime, TenantInfo
 
 if TYPE_CHECKING:
     from ..._client import AsyncUsageReports, UsageReports
@@ -23,6 +24,12 @@ NAME = "edge_impulse"
 def _id(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidRequest(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
+def _period(value: object) -> Period:
+    if not isinstance(value, Period):
+        raise InvalidRequest(f"period must be a Period (e.g. Period.last_month()), not {type(value).__name__}")
     return value
 
 
@@ -79,6 +86,17 @@ class EdgeImpulseAPI:
         report = _id(report_id, "report_id")
         self._client.run_flow(NAME, lambda s: lifecycle.delete_report(_settings(s), org, inner, report))
 
+    def compute_time(self, organization_id: int, inner_organization_id: int, period: Period) -> ComputeTime:
+        """A tenant's CPU and GPU seconds and total minutes over the period, exactly as Edge Impulse reports them."""
+        org, inner = _id(organization_id, "organization_id"), _id(inner_organization_id, "inner_organization_id")
+        span = _period(period)
+        return self._client.run_flow(NAME, lambda s: lifecycle.compute_time(_settings(s), org, inner, span))
+
+    def tenant(self, organization_id: int, inner_organization_id: int) -> TenantInfo:
+        """A tenant's contract start, entitlement limits, storage and daily metrics (the last 365 days)."""
+        org, inner = _id(organization_id, "organization_id"), _id(inner_organization_id, "inner_organization_id")
+        return self._client.run_flow(NAME, lambda s: lifecycle.tenant_info(_settings(s), org, inner))
+
 
 class AsyncEdgeImpulseAPI:
     """Edge Impulse white-label admin operations (asyncio)."""
@@ -112,3 +130,14 @@ class AsyncEdgeImpulseAPI:
         org, inner = _id(organization_id, "organization_id"), _id(inner_organization_id, "inner_organization_id")
         report = _id(report_id, "report_id")
         await self._client.run_flow(NAME, lambda s: lifecycle.delete_report(_settings(s), org, inner, report))
+
+    async def compute_time(self, organization_id: int, inner_organization_id: int, period: Period) -> ComputeTime:
+        """A tenant's CPU and GPU seconds and total minutes over the period, exactly as Edge Impulse reports them."""
+        org, inner = _id(organization_id, "organization_id"), _id(inner_organization_id, "inner_organization_id")
+        span = _period(period)
+        return await self._client.run_flow(NAME, lambda s: lifecycle.compute_time(_settings(s), org, inner, span))
+
+    async def tenant(self, organization_id: int, inner_organization_id: int) -> TenantInfo:
+        """A tenant's contract start, entitlement limits, storage and daily metrics (the last 365 days)."""
+        org, inner = _id(organization_id, "organization_id"), _id(inner_organization_id, "inner_organization_id")
+        return await self._client.run_flow(NAME, lambda s: lifecycle.tenant_info(_settings(s), org, inner))

@@ -13,6 +13,11 @@ All paths sit under the base URL's ``/v1``; W is
     GET    R/{reportId}       {"success", "report": {id, created, createdByUser, jobId, jobFinished,
                               jobFinishedSuccessful, reportStartDate, reportEndDate}}
     DELETE R/{reportId}       {"success": true}
+    GET    W/{innerOrganizationId}/usage/computeTime?startDate&endDate
+                              {"success", "cpuComputeTime", "gpuComputeTime" (seconds), "totalComputeTime"
+                              (minutes, CPU + GPU, as the vendor documents it)} of the days in the period
+    GET    W/{innerOrganizationId}  {"success", "billable", "entitlementLimits", "computeTimeCurrentContractSince",
+                              "totalStorage", "cpuComputeTime"..., "dailyMetrics": the last 365 days}
     GET    R/{reportId}/download  302 to a signed storage URL (another host and port) serving the CSV
 
 A page holds at most ``page_size`` items (default 2) whatever ``limit`` asks,
@@ -41,7 +46,7 @@ import re
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Final, Literal
 
 from ...testing._server import CHUNK_SIZE, Answer, RecordedRequest, SimulatorContext, method_not_allowed
@@ -51,9 +56,12 @@ __all__ = [
     "SANDBOX_EDGE_IMPULSE_JWT",
     "SANDBOX_EDGE_IMPULSE_NON_ADMIN_API_KEY",
     "EdgeImpulseSimulator",
+    "ListingFault",
     "SimulatedReport",
     "SimulatedTenant",
+    "daily_usage",
     "simulator",
+    "total_minutes",
 ]
 
 SANDBOX_EDGE_IMPULSE_API_KEY: Final = "ei-sandbox-key"
@@ -72,6 +80,8 @@ _ID = r"([1-9][0-9]{0,17})"
 _WHITELABEL = rf"/v1/api/organizations/{_ID}/whitelabel/organizations"
 _ROUTES: Final = (
     ("tenants", re.compile(_WHITELABEL), ("GET",)),
+    ("info", re.compile(rf"{_WHITELABEL}/{_ID}"), ("GET",)),
+    ("compute_time", re.compile(rf"{_WHITELABEL}/{_ID}/usage/computeTime"), ("GET",)),
     ("reports", re.compile(rf"{_WHITELABEL}/{_ID}/usage/reports"), ("GET", "POST")),
     ("report", re.compile(rf"{_WHITELABEL}/{_ID}/usage/reports/{_ID}"), ("GET", "DELETE")),
     ("download", re.compile(rf"{_WHITELABEL}/{_ID}/usage/reports/{_ID}/download"), ("GET",)),
@@ -86,6 +96,9 @@ _ADMIN: Final = {"id": 1, "name": "Sandbox Admin", "username": "sandbox-admin"}
 _NOT_FOUND: Final = {"success": False, "error": "Not found"}
 
 ReportState = Literal["pending", "finished", "failed"]
+#: A hostile listing: "same_page_forever" (offset ignored, a huge total), "ignores_offset" (offset ignored, the
+#: right total), "total_too_low" (a total of 2 whatever the pages hold), "total_too_high" (the total plus 1000).
+ListingFault = Literal["same_page_forever", "ignores_offset", "total_too_low", "total_too_high"]
 
 
 # --- The report CSV --------------------------------------------------------------------
@@ -200,6 +213,23 @@ _OCTOBER_2026: Final = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1,
 _WORLD_CREATED: Final = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
 
 
+_CONTRACT_SINCE: Final = datetime(2026, 3, 15, tzinfo=UTC)  # contracts need not start on the 1st
+_STORAGE_BYTES: Final = 1_250_000_000
+
+
+def daily_usage(tenant_id: int, day: date) -> tuple[int, int]:
+    """The simulated CPU and GPU seconds a tenant used on a day (deterministic; even tenants use GPUs)."""
+    ordinal = day.toordinal()
+    cpu = 60 + (tenant_id * 7919 + ordinal * 104_729) % 3600
+    gpu = (tenant_id * 31 + ordinal * 17) % 600 if tenant_id % 2 == 0 else 0
+    return cpu, gpu
+
+
+def total_minutes(cpu_seconds: int, gpu_seconds: int) -> float:
+    """``totalComputeTime`` as the vendor documents it: CPU + GPU, in minutes."""
+    return round((cpu_seconds + gpu_seconds) / 60, 6)
+
+
 def _iso(moment: datetime) -> str:
     """RFC 3339 with milliseconds, ``Z`` for UTC (as a JavaScript backend prints dates)."""
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -258,6 +288,12 @@ class EdgeImpulseSimulator:
         self.whitelabel_id = DEFAULT_WHITELABEL_ID
         self.page_size = DEFAULT_PAGE_SIZE
         self.pending_polls = DEFAULT_PENDING_POLLS
+        self.listing_fault: ListingFault | None = None
+        """How the tenant and report listings misbehave (None: they page as the spec says); see ListingFault."""
+        self.success_false: dict[str, str] = {}
+        """Answers 200 ``{"success": false, "error": TEXT}`` instead, keyed by "tenants", "reports" or "create"."""
+        self.created_period_shift = timedelta(0)
+        """Created reports cover the asked period moved by this much (a vendor answering for the wrong period)."""
         self._lock = threading.Lock()
         self._report_sizes: dict[int, int] = {}
         self._tenants: dict[int, SimulatedTenant] = {}
@@ -288,6 +324,9 @@ class EdgeImpulseSimulator:
             self.whitelabel_id = DEFAULT_WHITELABEL_ID
             self.page_size = DEFAULT_PAGE_SIZE
             self.pending_polls = DEFAULT_PENDING_POLLS
+            self.listing_fault = None
+            self.success_false = {}
+            self.created_period_shift = timedelta(0)
             self._tenants.clear()
             self._failing.clear()
             self._reports.clear()
@@ -419,6 +458,10 @@ class EdgeImpulseSimulator:
             with self._lock:
                 if ids[0] not in self._tenants:
                     return Answer.json(404, {"success": False, "error": f"Organization {ids[0]} not found"})
+                if route == "compute_time":
+                    return self._compute_time(request, ids[0])
+                if route == "info":
+                    return self._info(ids[0])
                 if route == "reports" and request.method == "POST":
                     return self._create(request, ids[0])
                 if route == "reports":
@@ -464,7 +507,10 @@ class EdgeImpulseSimulator:
             page_size = self.page_size
         if search:
             tenants = [tenant for tenant in tenants if search in f"{tenant.id} {tenant.name}".lower()]
+        if refused := self._refused("tenants"):
+            return refused
         offset, limit = page
+        offset, total = self._faulty(offset, len(tenants))
         shown = tenants[offset : offset + min(limit or page_size, page_size)]
         organizations = [
             {
@@ -476,22 +522,42 @@ class EdgeImpulseSimulator:
             }
             for tenant in shown
         ]
-        return Answer.json(200, {"success": True, "organizations": organizations, "total": len(tenants)})
+        return Answer.json(200, {"success": True, "organizations": organizations, "total": total})
 
     def _list_reports(self, request: RecordedRequest, tenant_id: int) -> Answer:
         """Under the lock."""
         page = _page(request.params())
         if page is None:
             return _bad_request("limit and offset must be integers")
+        if refused := self._refused("reports"):
+            return refused
         offset, limit = page
         listed = sorted(
             (report for report in self._reports.values() if report.tenant_id == tenant_id and not report.deleted),
             key=lambda report: report.id,
             reverse=True,
         )
+        offset, total = self._faulty(offset, len(listed))
         shown = listed[offset : offset + min(limit or self.page_size, self.page_size)]
         reports = [self._observe(report) for report in shown]
-        return Answer.json(200, {"success": True, "reports": reports, "totalCount": len(listed)})
+        return Answer.json(200, {"success": True, "reports": reports, "totalCount": total})
+
+    def _faulty(self, offset: int, count: int) -> tuple[int, int]:
+        """The offset served and the total stated, as ``listing_fault`` has them."""
+        fault = self.listing_fault
+        if fault == "same_page_forever":
+            return 0, 1_000_000
+        if fault == "ignores_offset":
+            return 0, count
+        if fault == "total_too_low":
+            return offset, min(count, 2)
+        if fault == "total_too_high":
+            return offset, count + 1000
+        return offset, count
+
+    def _refused(self, route: str) -> Answer | None:
+        error = self.success_false.get(route)
+        return None if error is None else Answer.json(200, {"success": False, "error": error})
 
     def _create(self, request: RecordedRequest, tenant_id: int) -> Answer:
         """Under the lock."""
@@ -500,6 +566,9 @@ class EdgeImpulseSimulator:
         start, end = period
         if start is None or end is None:
             return _bad_request("startDate and endDate are required RFC 3339 date-times with an offset")
+        if refused := self._refused("create"):
+            return refused
+        start, end = start + self.created_period_shift, end + self.created_period_shift
         report = SimulatedReport(
             id=next(self._report_ids),
             job_id=next(self._job_ids),
@@ -558,6 +627,92 @@ class EdgeImpulseSimulator:
                 return _bad_request("The report job failed")
         location = context.signed_url(f"/reports/{organization_id}-{tenant_id}-{report_id}.csv")
         return Answer.empty(302, ("Location", location))
+
+    def _compute_time(self, request: RecordedRequest, tenant_id: int) -> Answer:
+        """Under the lock."""
+        params = request.params()
+        start, end = (parse_date_time(params.get(name, [""])[0]) for name in ("startDate", "endDate"))
+        if start is None or end is None:
+            return _bad_request("startDate and endDate are required RFC 3339 date-times with an offset")
+        cpu, gpu = self.compute_seconds(tenant_id, start, end)
+        return Answer.json(
+            200,
+            {
+                "success": True,
+                "cpuComputeTime": cpu,
+                "gpuComputeTime": gpu,
+                "totalComputeTime": total_minutes(cpu, gpu),
+            },
+        )
+
+    def _info(self, tenant_id: int) -> Answer:
+        """Under the lock: the tenant's contract, limits and its last 365 days (up to yesterday, UTC)."""
+        today = datetime.now(UTC).date()
+        since = _CONTRACT_SINCE
+        days = [today - timedelta(days=back) for back in range(365, 0, -1)]
+        metrics = []
+        totals = [0, 0]
+        for day in days:
+            cpu, gpu = daily_usage(tenant_id, day)
+            if day >= since.date():
+                totals = [totals[0] + cpu, totals[1] + gpu]
+            metrics.append(
+                {
+                    "date": _iso(datetime(day.year, day.month, day.day, tzinfo=UTC)),
+                    "totalUsers": 3 + tenant_id,
+                    "totalStaffUsers": 1,
+                    "totalProjects": 2 * tenant_id,
+                    "totalCurrentContractCpuComputeTimeSeconds": totals[0],
+                    "totalCurrentContractGpuComputeTimeSeconds": totals[1],
+                    "totalCurrentContractComputeTimeSeconds": totals[0] + 3 * totals[1],
+                    "computeTimeCalculatedSince": _iso(since),
+                    "totalStorageSizeBytes": _STORAGE_BYTES * tenant_id,
+                    "usersAdded": 0,
+                    "usersDeleted": 0,
+                    "projectsAdded": 0,
+                    "projectsDeleted": 0,
+                    "cpuComputeTimeSeconds": cpu,
+                    "gpuComputeTimeSeconds": gpu,
+                    "computeTimeSeconds": cpu + 3 * gpu,  # the vendor's own formula for this field
+                    "storageBytesAdded": 0,
+                    "storageBytesDeleted": 0,
+                }
+            )
+        cpu, gpu = self.compute_seconds(tenant_id, since, datetime.now(UTC))
+        return Answer.json(
+            200,
+            {
+                "success": True,
+                "cpuComputeTime": cpu,
+                "gpuComputeTime": gpu,
+                "totalComputeTime": total_minutes(cpu, gpu),
+                "billable": True,
+                "entitlementLimits": {
+                    "totalStorage": _STORAGE_BYTES * 100,
+                    "computeTimePerYear": 3_600_000,
+                    "gpuComputeTimePerYear": 360_000,
+                    "numberOfProjects": 50,
+                    "numberOfUsers": 25,
+                },
+                "computeTimeCurrentContractSince": _iso(since),
+                "totalStorage": _STORAGE_BYTES * tenant_id,
+                "dailyMetrics": metrics,
+            },
+        )
+
+    @staticmethod
+    def compute_seconds(tenant_id: int, start: datetime, end: datetime) -> tuple[int, int]:
+        """CPU and GPU seconds of a tenant in [start, end): the days whose UTC midnight falls in it (see daily_usage)."""
+        first = start.astimezone(UTC).date()
+        if datetime(first.year, first.month, first.day, tzinfo=UTC) < start:
+            first += timedelta(days=1)
+        cpu = gpu = 0
+        day = first
+        while datetime(day.year, day.month, day.day, tzinfo=UTC) < end:
+            c, g = daily_usage(tenant_id, day)
+            cpu, gpu = cpu + c, gpu + g
+            day += timedelta(days=1)
+        return cpu, gpu
 
     def _require_tenant(self, tenant_id: int) -> None:
         """Under the lock."""
