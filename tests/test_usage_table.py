@@ -319,3 +319,16 @@ def test_a_run_folder_in_an_object_store_is_read_and_the_table_written_back(tmp_
     written = s3.get("tables/usage.csv").decode()
     assert written.splitlines()[0] == ",".join(COLUMNS)
     assert len(written.splitlines()) == 1 + len(rows)
+
+
+def test_the_fixture_run_folders_are_manifests_as_fetch_all_writes_them(tmp_path: Path) -> None:
+    from manifest_checks import manifest_of
+
+    run = RunFolder(tmp_path / "2026-10")
+    run.compute_time(organization_id=1, tenant_id=7, tenant_name="Acme", cpu="1", gpu="2", total="3")
+    run.edge_impulse_report(organization_id=1, tenant_id=7, tenant_name="Acme")
+    run.statsig_csv("web", [statsig_row("2026-10-01", 21)])
+    run.report("altostrat", "tenants", b"%PDF-1.7\n", "application/pdf")
+    run.write()
+    document = manifest_of(run.folder)  # validated against the shipped manifest.schema.json
+    assert [r.get("kind", "report") for r in document["entries"]] == ["compute_time", "report", "report", "report"]
