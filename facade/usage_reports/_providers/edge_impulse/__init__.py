@@ -9,8 +9,8 @@ from ..._contract import Adapter, Command, ConfigKey, Expansion, Flow, ReportReq
 from ..._exceptions import InvalidRequest
 from ..._periods import Period
 from ...cli._args import add_examples, int_at_least, seconds
-from ._model import DEFAULT_MAX_WAIT, DEFAULT_POLL_INTERVAL, EdgeImpulse, EdgeImpulseUsageReport, ReportInfo, Tenant
 from ._measured import USAGE
+from ._model import DEFAULT_MAX_WAIT, DEFAULT_POLL_INTERVAL, EdgeImpulse, EdgeImpulseUsageReport, ReportInfo, Tenant
 
 if TYPE_CHECKING:
     import argparse

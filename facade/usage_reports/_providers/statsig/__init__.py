@@ -11,8 +11,8 @@ from ..._contract import Adapter, ConfigKey, Expansion, RateLimits, ReportReques
 from ..._exceptions import InvalidRequest
 from ..._periods import Period, parse_timestamp
 from ...cli._args import add_examples, timestamp
-from ._model import STATSIG_API_VERSION, STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
 from ._measured import USAGE
+from ._model import STATSIG_API_VERSION, STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
 
 if TYPE_CHECKING:
     import argparse
