@@ -405,6 +405,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     manifest.set_defaults(handler=_manifest)
 
+    from ._usage_commands import add_usage_commands
+
+    add_usage_commands(commands, parents=[common])
+
     config = _parser(
         commands,
         "config",
