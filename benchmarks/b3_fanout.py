@@ -245,13 +245,13 @@ def _throughput(mode: Mode) -> tuple[list[Figure], int]:
                 )
             )
     for name, reference in PAIRED.items():
-        samples, against = measured["lean"][name], measured["lean"][reference]
-        paired = Spread.of([t / w for t, w in zip(against.wall, samples.wall, strict=True)])
+        subject, against = measured["lean"][name], measured["lean"][reference]
+        paired = Spread.of([t / w for t, w in zip(against.wall, subject.wall, strict=True)])
         figures.append(
             Figure(
                 id=f"B3-{name}-vs-{reference}",
                 what=f"{WHAT[name]}, throughput over {WHAT[reference].split(',')[0]}'s, paired",
-                measured=count / Spread.of(samples.wall).median,
+                measured=count / Spread.of(subject.wall).median,
                 reference=count / Spread.of(against.wall).median,
                 unit="req/s",
                 ratio=paired,
