@@ -413,12 +413,15 @@ class OwnedClient(httpx.Client):
 
     def __init__(self, *, transport: httpx.BaseTransport | None = None, **options: Any) -> None:
         super().__init__(transport=transport, **options)
-        #: The transport given, sent to directly (see above); None: httpx's own, with its proxy mounts.
+        #: The transport sent to directly (see above): the one given, or httpx's own when the environment names no
+        #: proxy; None: through httpx's client, which picks the proxy mount per URL.
         self.direct = transport
         if transport is None:
             from ._pool import fast_pools
 
             fast_pools(self)  # httpcore's pool with a linear pass (see _pool)
+            if not any(self._mounts.values()):  # no proxy from the environment: every URL goes to httpx's own
+                self.direct = self._transport
 
     @property
     def cookies(self) -> httpx.Cookies:
@@ -434,12 +437,15 @@ class OwnedAsyncClient(httpx.AsyncClient):
 
     def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None, **options: Any) -> None:
         super().__init__(transport=transport, **options)
-        #: The transport given, sent to directly (see above); None: httpx's own, with its proxy mounts.
+        #: The transport sent to directly (see above): the one given, or httpx's own when the environment names no
+        #: proxy; None: through httpx's client, which picks the proxy mount per URL.
         self.direct = transport
         if transport is None:
             from ._pool import fast_pools
 
             fast_pools(self)  # httpcore's pool with a linear pass (see _pool)
+            if not any(self._mounts.values()):  # no proxy from the environment: every URL goes to httpx's own
+                self.direct = self._transport
 
     @property
     def cookies(self) -> httpx.Cookies:
