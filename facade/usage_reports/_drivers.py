@@ -413,15 +413,12 @@ class OwnedClient(httpx.Client):
 
     def __init__(self, *, transport: httpx.BaseTransport | None = None, **options: Any) -> None:
         super().__init__(transport=transport, **options)
-        #: The transport sent to directly (see above): the one given, or httpx's own when the environment names no
-        #: proxy; None: through httpx's client, which picks the proxy mount per URL.
+        #: The transport given, sent to directly (see above); None: httpx's own, with its proxy mounts.
         self.direct = transport
         if transport is None:
             from ._pool import fast_pools
 
             fast_pools(self)  # httpcore's pool with a linear pass (see _pool)
-            if not any(self._mounts.values()):  # no proxy from the environment: every URL goes to httpx's own
-                self.direct = self._transport
 
     @property
     def cookies(self) -> httpx.Cookies:
@@ -437,15 +434,12 @@ class OwnedAsyncClient(httpx.AsyncClient):
 
     def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None, **options: Any) -> None:
         super().__init__(transport=transport, **options)
-        #: The transport sent to directly (see above): the one given, or httpx's own when the environment names no
-        #: proxy; None: through httpx's client, which picks the proxy mount per URL.
+        #: The transport given, sent to directly (see above); None: httpx's own, with its proxy mounts.
         self.direct = transport
         if transport is None:
             from ._pool import fast_pools
 
             fast_pools(self)  # httpcore's pool with a linear pass (see _pool)
-            if not any(self._mounts.values()):  # no proxy from the environment: every URL goes to httpx's own
-                self.direct = self._transport
 
     @property
     def cookies(self) -> httpx.Cookies:

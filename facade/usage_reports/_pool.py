@@ -15,7 +15,7 @@ ones instead; against a vendor, each a TLS handshake).
 
 The pass here does the same job in one walk over the connections, with the same public connection methods:
 
-- closed connections are dropped; an idle connection is checked for expiry (keep-alive timeout passed, or the
+- closed connections are dropped (one a request holds, once it lets go of it); an idle connection is checked for expiry (keep-alive timeout passed, or the
   server hung up) **before it is handed to a request**, as httpcore does, and the other idle connections are
   swept for expiry at most every ``SWEEP_INTERVAL`` (a dead idle connection is closed that much later, never
   used);
@@ -57,9 +57,12 @@ def _assign(pool: Any) -> list[Any]:
     kept: list[Any] = []
     idle: list[Any] = []
     for connection in pool._connections:
+        if id(connection) in taken:  # its request drops it if it closed (it queues again, and is then not taken)
+            kept.append(connection)
+            continue
         if connection.is_closed():
             continue
-        if id(connection) not in taken and connection.is_idle():
+        if connection.is_idle():
             if sweep and connection.has_expired():
                 closing.append(connection)
                 continue
