@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from .._measures import MeasuredUsage
 from .._providers import provider_named
@@ -33,8 +34,23 @@ from ._frame import Frame
 from ._read import MONEY, QUANTITY, insert_rows
 
 if TYPE_CHECKING:
+    import duckdb
+
     from ._rates import RateCard
-    from ._table import UsageTable
+
+
+class UsageSource(Protocol):
+    """What pricing reads of a usage table (``_table.UsageTable``; named here, so the two modules form no circle)."""
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection: ...
+
+    @property
+    def dimension_keys(self) -> list[str]: ...
+
+    @property
+    def _workdir(self) -> Path: ...
+
 
 #: FOCUS 1.2 columns written, in order (the x_ columns follow).
 FOCUS_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -92,7 +108,7 @@ _serial = itertools.count(1)
 class ChargeTable(Frame):
     """The charges: FOCUS 1.2 columns, then ``x_`` columns; the same writers as the usage table."""
 
-    def __init__(self, usage: UsageTable, query: str, rate_card: RateCard) -> None:
+    def __init__(self, usage: UsageSource, query: str, rate_card: RateCard) -> None:
         super().__init__(usage.connection, query, usage._workdir, owner=usage)
         self.rate_card = rate_card
 
@@ -101,7 +117,7 @@ def _literal(text: str | None) -> str:
     return "NULL" if text is None else "'" + text.replace("'", "''") + "'"
 
 
-def build_charges(usage: UsageTable, rate_card: RateCard) -> ChargeTable:
+def build_charges(usage: UsageSource, rate_card: RateCard) -> ChargeTable:
     con = usage.connection
     n = next(_serial)
     present = con.execute("SELECT DISTINCT provider, tenant_id, metric, unit FROM usage ORDER BY ALL").fetchall()
