@@ -20,6 +20,7 @@ from typing import Any
 import fsspec
 import pytest
 from facade_runner import run, sandbox_settings
+from fsspec.registry import _registry
 from fsspec.spec import AbstractBufferedFile, AbstractFileSystem
 from usage_reports import (
     AltostratUsagePdf,
@@ -29,7 +30,7 @@ from usage_reports import (
     UnexpectedResponse,
 )
 from usage_reports.destinations import _storage as storage
-from usage_reports.destinations._object_stores import FsspecStore, ObjectLocation, redact_storage_text
+from usage_reports.destinations._object_stores import ObjectLocation, ObjectStore, redact_storage_text
 from usage_reports.destinations._storage import RemoteSink
 from usage_reports.testing import Reply, VendorSimulators
 
@@ -83,6 +84,7 @@ def test_store_package_not_installed_names_the_extra_before_any_request(
     simulators: VendorSimulators, monkeypatch: pytest.MonkeyPatch, url: str, module: str, extra: str
 ) -> None:
     monkeypatch.setitem(sys.modules, module, None)  # import fails, as when the extra is not installed
+    monkeypatch.delitem(_registry, url.split(":", 1)[0], raising=False)  # fsspec as if it never imported it
     expected = rf"^download destination '{url}' needs {module}: pip install 'usage-reports\[{extra}\]'"
     with pytest.raises(InvalidRequest, match=expected):
         run("async", sandbox_settings(simulators), "download", EdgeImpulseUsageReport(1, 2, 3), url)
@@ -237,8 +239,7 @@ class StagedFile(AbstractBufferedFile):  # type: ignore[misc]
 
 
 def staged_upload(fs: StagingFileSystem, data: bytes, *, overwrite: bool = False) -> None:
-    store = FsspecStore("gs", fs)
-    store.upload(
+    ObjectStore(fs).upload(
         ObjectLocation("gs", "bkt", "r.csv"),
         io.BytesIO(data),
         len(data),
@@ -262,9 +263,9 @@ def test_staged_upload_publishes_the_whole_file(publish_at_close: bool) -> None:
 @pytest.mark.parametrize("publish_at_close", STAGING)
 def test_staged_upload_failing_midway_is_discarded_and_never_published(publish_at_close: bool) -> None:
     fs = StagingFileSystem(publish_at_close=publish_at_close)
-    fs.fail_after = 5_000
-    data = b"x" * (3 * 8 * 1024 * 1024)  # three blocks: the second write fails
-    with pytest.raises(StorageError, match=r"^gs://bkt/r\.csv: could not upload the report: ConnectionResetError"):
+    fs.fail_after = 9 * 1024 * 1024
+    data = b"x" * (3 * 8 * 1024 * 1024)  # three parts: the second one fails
+    with pytest.raises(StorageError, match=r"^gs://bkt/r\.csv: could not upload part 2: ConnectionResetError"):
         staged_upload(fs, data)
     gc.collect()  # a half-written file object must not publish itself when collected
     assert fs.published == {}
