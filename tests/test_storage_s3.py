@@ -11,9 +11,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import signal
+import subprocess
+import sys
 import traceback
 
 import pytest
+from cli_runner import vendor_environment
 from facade_runner import run, sandbox_settings
 from s3_server import S3, STORAGE_SECRETS, s3_fixture, s3_server_fixture  # noqa: F401 - the fixtures s3, s3_server
 from usage_reports import (
@@ -264,3 +268,64 @@ def test_manifest_helpers_work_beside_the_reports_in_s3(s3: S3) -> None:
     assert storage.exists(manifest)
     assert storage.read_text(manifest) == '{"entries": [1]}\n'
     assert s3.keys() == ["usage/2026-10/manifest.json"]
+
+
+# --- a stop signal, or a kill, in the middle of an upload ------------------------------------------------
+
+#: The CLI with the default disposition of SIGTERM (a job started in the background may inherit it ignored).
+_CLI = (
+    "import runpy, signal, sys\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_DFL)\n"
+    "sys.argv[0] = 'usage-reports'\n"
+    "runpy.run_module('usage_reports', run_name='__main__')\n"
+)
+_DOWNLOAD = ("edge-impulse", "--organization-id", "1", "--inner-organization-id", "2", "--report-id", "3", "-o")
+
+
+def _download_in_a_child(simulators: VendorSimulators, url: str) -> subprocess.Popen[str]:
+    """``usage-reports edge-impulse ... -o URL`` in a child process, with the vendors and the store configured."""
+    return subprocess.Popen(
+        [sys.executable, "-c", _CLI, *_DOWNLOAD, url],
+        env=vendor_environment(simulators),  # the s3 fixture's AWS_* variables included
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.slow
+def test_sigterm_mid_multipart_upload_aborts_it_and_leaves_nothing(simulators: VendorSimulators, s3: S3) -> None:
+    simulators.set_report_size(3, LARGE)
+    s3.faults.hold_part = 2
+    child = _download_in_a_child(simulators, s3.url("big.csv"))
+    try:
+        assert s3.faults.part_held.wait(60), "part 2 never reached the server"
+        child.send_signal(signal.SIGTERM)
+        # aborted while part 2 is still held: the stop did it, not a failed or finished upload
+        assert s3.faults.aborted.wait(60), "the multipart upload was not aborted"
+    finally:
+        s3.faults.release.set()
+        _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 143, stderr
+    assert "stopped by SIGTERM" in stderr
+    assert s3.keys() == []
+    assert s3.multipart_uploads() == []
+
+
+@pytest.mark.slow
+def test_sigkill_mid_upload_of_a_report_up_to_one_part_leaves_no_multipart_upload(
+    simulators: VendorSimulators, s3: S3
+) -> None:
+    """A killed process cleans nothing up: a report up to 8 MiB is one PutObject, whole or absent."""
+    simulators.set_report_size(3, 300_000)
+    s3.faults.hold_put = True
+    child = _download_in_a_child(simulators, s3.url("r.csv"))
+    try:
+        assert s3.faults.put_held.wait(60), "the report never reached the server as one PutObject"
+        child.kill()
+        child.communicate(timeout=60)
+    finally:
+        s3.faults.release.set()
+    assert s3.faults.held_answered.wait(60)
+    assert s3.multipart_uploads() == []
+    assert s3.keys() == [] or s3.get("r.csv") == simulators.report_bytes(3)  # the PUT arrived whole, or not at all
