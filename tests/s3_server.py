@@ -76,6 +76,8 @@ class Faults:
     put_held: threading.Event = field(default_factory=threading.Event)
     held_answered: threading.Event = field(default_factory=threading.Event)
     deny_head: bool = False
+    deny_puts: str | None = None
+    """Answer every PUT with 403 AccessDenied and this message (as stores that name the key they refuse)."""
     """Answer every HEAD with 403, as for a policy that allows s3:PutObject but no reads or listing."""
     aborted: threading.Event = field(default_factory=threading.Event)
     """Set when an AbortMultipartUpload has been answered."""
@@ -123,6 +125,10 @@ class S3Server:
             if request.method == "HEAD" and faults.deny_head:
                 start_response("403 Forbidden", [("Content-Type", "application/xml")])
                 return [b""]
+            if request.method == "PUT" and faults.deny_puts is not None:
+                environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+                start_response("403 Forbidden", [("Content-Type", "application/xml")])
+                return [_ACCESS_DENIED.replace(b"Access Denied", faults.deny_puts.encode())]
             part = request.part_number
             held = (part is not None and part == faults.hold_part) or (
                 request.put_object and faults.hold_put and not faults.put_held.is_set()

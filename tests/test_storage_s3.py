@@ -19,7 +19,15 @@ import traceback
 import pytest
 from cli_runner import vendor_environment
 from facade_runner import run, sandbox_settings
-from s3_server import S3, STORAGE_SECRETS, s3_fixture, s3_server_fixture  # noqa: F401 - the fixtures s3, s3_server
+from s3_server import (  # noqa: F401 - the fixtures s3, s3_server
+    ACCESS_KEY_ID,
+    S3,
+    SECRET_ACCESS_KEY,
+    SESSION_TOKEN,
+    STORAGE_SECRETS,
+    s3_fixture,
+    s3_server_fixture,
+)
 from usage_reports import (
     AltostratUsagePdf,
     AsyncUsageReports,
@@ -123,6 +131,34 @@ def test_overwrite_replaces_an_existing_object(simulators: VendorSimulators, s3:
     )
     assert s3.get("usage.pdf").startswith(b"%PDF-")
     assert report.sha256 == hashlib.sha256(s3.get("usage.pdf")).hexdigest()
+
+
+def test_a_failed_overwrite_leaves_the_old_object_whole(simulators: VendorSimulators, s3: S3) -> None:
+    """With overwrite the upload is unconditional, and still atomic: the old object stays until the new one is whole."""
+    s3.put("r.csv", b"last month's report")
+    simulators.set_report_size(3, LARGE)
+    s3.faults.fail_part = 2
+    with pytest.raises(StorageError, match="could not upload part 2"):
+        run(
+            "sync",
+            sandbox_settings(simulators),
+            "download",
+            EdgeImpulseUsageReport(1, 2, 3),
+            s3.url("r.csv"),
+            overwrite=True,
+        )
+    assert s3.get("r.csv") == b"last month's report"
+    assert s3.multipart_uploads() == []
+    s3.faults.fail_part = None
+    run(
+        "sync",
+        sandbox_settings(simulators),
+        "download",
+        EdgeImpulseUsageReport(1, 2, 3),
+        s3.url("r.csv"),
+        overwrite=True,
+    )
+    assert s3.get("r.csv") == simulators.report_bytes(3)
 
 
 @pytest.mark.parametrize("size", [4096, LARGE], ids=["single-put", "multipart"])
@@ -238,6 +274,26 @@ def test_storage_credentials_never_reach_logs_reprs_or_errors(
     for where, text in texts.items():
         for secret in STORAGE_SECRETS:
             assert secret not in text, f"a storage credential in the {where}"
+
+
+def test_credentials_read_from_the_aws_files_never_reach_errors_that_echo_them(
+    simulators: VendorSimulators, s3: S3, monkeypatch: pytest.MonkeyPatch, tmp_path: pytest.TempPathFactory
+) -> None:
+    """Some stores name the refused key in their error message; credentials from ~/.aws are redacted as well."""
+    credentials = tmp_path / "credentials"  # type: ignore[operator]
+    credentials.write_text(
+        f"[default]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {SECRET_ACCESS_KEY}\n"
+        f"aws_session_token = {SESSION_TOKEN}\n"
+    )
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    s3.faults.deny_puts = f"The access key {ACCESS_KEY_ID} (token {SESSION_TOKEN}) may not write here"
+    with pytest.raises(StorageError, match=r"could not upload the report: PermissionError: .*may not write") as refused:
+        run("sync", sandbox_settings(simulators), "download", EdgeImpulseUsageReport(1, 2, 3), s3.url("r.csv"))
+    shown = str(refused.value) + "".join(traceback.format_exception(refused.value))
+    for secret in STORAGE_SECRETS:
+        assert secret not in shown
 
 
 def test_credentials_in_the_url_are_refused_and_not_shown(simulators: VendorSimulators, s3: S3) -> None:

@@ -327,7 +327,7 @@ class ObjectStore:
         """Whether the object is there; ``lenient``: a store that forbids looking (403) counts as no."""
 
         def look() -> bool:
-            return self._fs.info(location.path, refresh=True).get("type") == "file"
+            return bool(self._fs.info(location.path, refresh=True).get("type") == "file")
 
         try:
             return self._run(location, "look for the object", look)
