@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import io
+import subprocess
 import sys
 import threading
 import uuid
@@ -284,6 +285,16 @@ def test_staged_upload_refused_at_commit_when_the_object_appeared(publish_at_clo
     assert fs.discarded == ["bkt/r.csv"]
 
 
+def test_staged_uploads_stay_out_of_fsspecs_shared_transaction() -> None:
+    """fsspec's open(autocommit=False) files every such file in the filesystem's one shared transaction, for good
+    (a later ``with fs.transaction`` would commit or discard them all again); the store's own uploads do not."""
+    fs = StagingFileSystem()
+    for _ in range(3):
+        fs.published.clear()
+        staged_upload(fs, b"a,b\n")
+    assert fs._transaction is None or list(fs._transaction.files) == []
+
+
 # --- helpers for a manifest beside the reports ----------------------------------------------------------
 
 
@@ -318,6 +329,23 @@ def test_local_write_text_atomic_leaves_no_temporary_file(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
     with pytest.raises(InvalidRequest, match=r"folder '.*missing' does not exist"):
         storage.write_text_atomic(tmp_path / "missing" / "manifest.json", "{}\n")
+
+
+def test_fsspec_and_the_stores_load_only_when_a_url_is_used(tmp_path: Path) -> None:
+    """The destinations package, local paths and streams never import fsspec or a store's package."""
+    script = (
+        "import sys\n"
+        "from usage_reports import destinations\n"
+        f"folder = {str(tmp_path)!r}\n"
+        "destinations.write_text_atomic(destinations.join(folder, 'm.json'), '{}')\n"
+        "assert destinations.exists(destinations.join(folder, 'm.json'))\n"
+        "assert not destinations.is_remote(folder) and destinations.is_remote('s3://b/k')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fsspec', 's3fs', 'botocore', 'aiobotocore')))\n"
+        "destinations.resolve('memory://b/k')\n"
+        "print('fsspec' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.splitlines() == ["[]", "True"]
 
 
 # --- the log guard's patterns, for credentials it was not told about (rotated session tokens) ---------------
