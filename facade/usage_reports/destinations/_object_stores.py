@@ -256,6 +256,8 @@ def _check_cancelled(location: ObjectLocation, cancelled: threading.Event) -> No
 
 # --- filesystems, one per store and configuration ----------------------------------------------------------
 
+#: The variables the stores' own configuration reads (a change builds a new filesystem; their secrets are redacted).
+_STORE_VARIABLES = ("AWS_", "GOOGLE_", "GCSFS_", "CLOUDSDK_", "AZURE_")
 _stores: dict[tuple[str, tuple[tuple[str, str], ...]], ObjectStore] = {}
 _stores_lock = threading.Lock()
 
@@ -264,7 +266,7 @@ def store_for(location: ObjectLocation) -> ObjectStore:
     """The store of a location, built from the environment as it is now (cached while it does not change)."""
     import fsspec
 
-    environment = tuple(sorted(os.environ.items()))
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(_STORE_VARIABLES)))
     key = (implementation(location.protocol), environment)
     with _stores_lock:
         store = _stores.get(key)
