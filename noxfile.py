@@ -1,6 +1,6 @@
 """Every workflow of the project is a nox session; `nox` alone runs the CI set.
 
-    nox                       lint, typecheck, codegen_check, tests, workflows (what CI runs)
+    nox                       lint, typecheck, codegen_check, tests, workflows, extras (what CI runs)
     nox -s generate           regenerate generated/ from specs/
     nox -s codegen_check      fail with a diff when generated/ drifted from specs/
     nox -s lint               ruff on handwritten code, import-linter on the layers
@@ -11,6 +11,7 @@
     nox -s bench              benchmarks, side by side with a reference
     nox -s workflows          zizmor (offline) on .github/, and the pre-commit config validated
     nox -s focus              a charges file checked by the FOCUS project's own validator (Python 3.12)
+    nox -s extras             each extra (s3, gcs, azure, aiohttp, data) installed in a fresh venv and imported
 
 Tool versions live in pyproject.toml's dependency groups, not here.
 """
@@ -25,7 +26,7 @@ import nox.command
 
 nox.needs_version = ">=2025.5.1"
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["lint", "typecheck", "codegen_check", "tests", "workflows"]
+nox.options.sessions = ["lint", "typecheck", "codegen_check", "tests", "workflows", "extras"]
 nox.options.error_on_missing_interpreters = True
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
@@ -110,6 +111,47 @@ def workflows(session: nox.Session) -> None:
     _install_groups(session, "workflows")
     session.run("zizmor", "--offline", "--no-progress", "--format", "plain", ".github/")
     session.run("pre-commit", "validate-config", ".pre-commit-config.yaml")
+
+
+#: What each extra must make importable: the store's filesystem class through fsspec's registry (and a URL
+#: resolved by the library, naming this extra in its install hint), or the aiohttp transport.
+_EXTRA_CHECKS = {
+    "s3": ("s3", "s3fs"),
+    "gcs": ("gs", "gcsfs"),
+    "azure": ("az", "adlfs"),
+}
+_STORE_CHECK = """
+import sys, fsspec
+from usage_reports import destinations
+from usage_reports.destinations._object_stores import _extra_providing
+protocol, package, extra = sys.argv[1:]
+cls = fsspec.get_filesystem_class(protocol)
+assert cls.__module__.split(".")[0] == package, cls
+location = destinations.resolve(f"{protocol}://bucket/usage/report.csv")
+assert isinstance(location, destinations.ObjectLocation), location
+assert _extra_providing(package) == extra, _extra_providing(package)
+print(f"{extra}: {cls.__module__}.{cls.__name__}")
+"""
+
+
+@nox.session
+@nox.parametrize("extra", ["s3", "gcs", "azure", "aiohttp", "data"])
+def extras(session: nox.Session, extra: str) -> None:
+    """Install the project with one extra in a fresh venv and import it (s3 beside boto3, as AWS users have it)."""
+    beside = ["boto3"] if extra == "s3" else []
+    session.install(f".[{extra}]", *beside)
+    if extra == "aiohttp":
+        session.run(
+            "python", "-c", "from usage_reports.aiohttp_transport import AiohttpTransport; print(AiohttpTransport)"
+        )
+        return
+    if extra == "data":
+        session.run(
+            "python", "-c", "import duckdb; from usage_reports.usage import UsageTable, RateCard; print(UsageTable)"
+        )
+        return
+    protocol, package = _EXTRA_CHECKS[extra]
+    session.run("python", "-c", _STORE_CHECK, protocol, package, extra)
 
 
 @nox.session
