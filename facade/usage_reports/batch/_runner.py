@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -38,7 +40,7 @@ from .._exceptions import (
     StorageError,
     UsageReportsError,
 )
-from .._logging import bind_logging_context
+from .._logging import bind_logging_context, logger
 from .._periods import Period
 from .._providers import provider_for_settings, provider_named
 from .._redact import Redactor, printable
@@ -48,11 +50,13 @@ from ._config import Config, ConfigError, Entry
 from ._document import MANIFEST_NAME, Folder, is_remote, location, now_iso, stored_sha256
 from ._errors import Names, OutDirError, using_names
 from ._errors import names as wording
-from ._records import Error, Record, RecordPeriod, Summary
+from ._records import Error, Record, RecordPeriod, Summary, WrittenBy
 from ._state import RunState
 
 if TYPE_CHECKING:
     import httpx
+
+    from .._models import UsageReport
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -360,21 +364,39 @@ class Batch:
                 except UsageReportsError as exc:
                     return self._failed(entry, exc, str(exc), now_iso())
             if present:
-                return await self._existing(entry, target, self._previous.get(entry.filename))
+                before = self._previous.get(entry.filename)
+                if isinstance(target, Path) and not _unchanged(before, None):
+                    return self._refused(entry, target)  # nothing recorded to compare with
+                try:
+                    sha256 = await asyncio.to_thread(stored_sha256, target)
+                except (UsageReportsError, OSError) as exc:
+                    message = str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}"
+                    return self._failed(entry, exc, message, now_iso())
+                if sha256 is not None and _unchanged(before, sha256):
+                    assert before is not None
+                    return self._skipped(entry, before, sha256)
+                if isinstance(target, str) and (before is None or not before.ok):
+                    return await self._adopt(item, target, sha256)  # a killed run may have finished it
+                return self._refused(entry, target)
         started_at = now_iso()
         self.emit(EntryStarted(label))
-
-        def progressed(received: int) -> None:
-            announced = getattr(received, "total", None)
-            self.emit(EntryProgressed(label, int(received), announced if isinstance(announced, int) else None))
-
         try:
             report = await self.client.download(
-                request, target, overwrite=self.force, settings=item.settings, on_progress=progressed
+                request, target, overwrite=self.force, settings=item.settings, on_progress=self._progress(label)
             )
         except (UsageReportsError, OSError) as exc:
             message = str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}"
             return self._failed(entry, exc, message, started_at)
+        return self._downloaded(entry, report, started_at)
+
+    def _progress(self, label: str) -> Callable[[int], None]:
+        def progressed(received: int) -> None:
+            announced = getattr(received, "total", None)
+            self.emit(EntryProgressed(label, int(received), announced if isinstance(announced, int) else None))
+
+        return progressed
+
+    def _downloaded(self, entry: Entry, report: UsageReport, started_at: str, **fields: Any) -> Record:
         return _record(
             entry,
             self.run_id,
@@ -388,37 +410,83 @@ class Batch:
             details=dict(report.details),
             started_at=started_at,
             finished_at=now_iso(),
+            **fields,
         )
 
-    async def _existing(self, entry: Entry, target: Path | str, before: Record | None) -> Record:
-        """Skip a finished file (its sha256 matches the manifest); refuse to touch any other."""
-        if before is not None and before.ok and before.sha256 is not None:
+    def _skipped(self, entry: Entry, before: Record, sha256: str) -> Record:
+        """The file is the one the manifest recorded: this run did nothing to it (what it obtained stays the writer's)."""
+        return _record(
+            entry,
+            self.run_id,
+            ok=True,
+            skipped=True,
+            error=None,
+            exit_code=EXIT_OK,
+            size=before.size,
+            sha256=sha256,
+            media_type=before.media_type,
+            details={},
+            started_at=before.started_at,
+            finished_at=before.finished_at,
+            kind=before.kind,
+            tenant_name=before.tenant_name,
+            written_by=written_by(before),
+        )
+
+    def _refused(self, entry: Entry, target: Path | str, *, sent: bool = False, why: str = "") -> Record:
+        message = (
+            f"{target} already exists and is not the file {MANIFEST_NAME} recorded{why}; "
+            f"use {wording().force} to replace it"
+        )
+        code = EXIT_FAILED if sent else EXIT_USAGE  # 2 says "nothing sent": not after this entry's download
+        return _failure(entry, self.run_id, _error("FileExists", message), code, now_iso())
+
+    async def _adopt(self, item: Planned, target: str, stored: str | None) -> Record:
+        """An object the manifest does not record as finished: the report downloaded to a local spool and compared.
+
+        The same sha256 as the object's (the metadata every upload records, or
+        its bytes): the object is what this run would write (a killed run
+        finished it), so it is kept as it is and recorded as adopted. Another
+        sha256: refused, as any object the manifest does not know.
+        """
+        entry, label = item.entry, item.entry.label
+        request = entry.request
+        assert not isinstance(request, Expansion)
+        started_at = now_iso()
+        self.emit(EntryStarted(label))
+        spool = await asyncio.to_thread(tempfile.mkdtemp, prefix="usage-reports-adopt-")
+        try:
             try:
-                sha256 = await asyncio.to_thread(stored_sha256, target)
+                report = await self.client.download(
+                    request,
+                    Path(spool) / entry.filename,
+                    overwrite=True,
+                    settings=item.settings,
+                    on_progress=self._progress(label),
+                )
             except (UsageReportsError, OSError) as exc:
                 message = str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}"
-                return self._failed(entry, exc, message, now_iso())
-            if sha256 is not None and before.sha256 == sha256:
-                return _record(
-                    entry,
-                    self.run_id,
-                    ok=True,
-                    skipped=True,
-                    error=None,
-                    exit_code=EXIT_OK,
-                    size=before.size,
-                    sha256=sha256,
-                    media_type=before.media_type,
-                    details=dict(before.details),
-                    started_at=before.started_at,
-                    finished_at=before.finished_at,
-                    kind=before.kind,
-                    tenant_name=before.tenant_name,
-                )
-        message = (
-            f"{target} already exists and is not the file {MANIFEST_NAME} recorded; use {wording().force} to replace it"
-        )
-        return _failure(entry, self.run_id, _error("FileExists", message), EXIT_USAGE, now_iso())
+                return self._failed(entry, exc, message, started_at)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, spool, True)
+        if stored is None or report.sha256 != stored:
+            return self._refused(entry, target, sent=True, why=" nor the report the vendor serves now")
+        logger.info("fetch-all: %s is the report this run downloaded (same sha256): kept as it is", target)
+        return self._downloaded(entry, report, started_at, adopted=True)
+
+
+def _unchanged(before: Record | None, sha256: str | None) -> bool:
+    """The manifest recorded this file as finished with this sha256 (None: with any): a re-run skips it."""
+    if before is None or not before.ok or before.sha256 is None:
+        return False
+    return sha256 is None or before.sha256 == sha256
+
+
+def written_by(before: Record) -> WrittenBy:
+    """The run that wrote a file, and what it reported: carried unchanged by every run that skips the file."""
+    if before.written_by is not None:
+        return before.written_by
+    return WrittenBy(run_id=before.run_id, details=dict(before.details))
 
 
 def out_dir_for(template: str, period: Period | None) -> Folder:

@@ -160,7 +160,7 @@ def print_table(records: list[Record], stream: IO[str]) -> None:
         result = "skipped" if r.skipped else "ok" if r.ok else "FAILED"
         size = human_size(r.size) if r.size is not None else "-"
         sha = r.sha256[:12] if r.sha256 else "-"
-        note = " ".join(f"{value}" if key == "report" else f"{key}={value}" for key, value in r.details.items())
+        note = record_note(r)
         rows.append((r.provider, r.name or "-", result, size, sha, r.path or "-", note))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -169,6 +169,17 @@ def print_table(records: list[Record], stream: IO[str]) -> None:
             for i, (cell, width) in enumerate(zip(row, widths, strict=True))
         ]
         print("  ".join(cells).rstrip(), file=stream)
+
+
+def record_note(record: Record) -> str:
+    """What this run did to obtain the file: the provider's details, or whose file a skipped one is."""
+    if record.skipped:
+        writer = record.written_by
+        return f"unchanged since run {writer.run_id}" if writer is not None and writer.run_id else "unchanged"
+    note = " ".join(f"{value}" if key == "report" else f"{key}={value}" for key, value in record.details.items())
+    if record.adopted:
+        note = " ".join(filter(None, [note, "(object left by an unfinished run, same sha256: kept)"]))
+    return note
 
 
 def print_rows(rows: list[dict[str, object]], columns: tuple[str, ...], stream: IO[str]) -> None:
