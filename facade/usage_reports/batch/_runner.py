@@ -21,8 +21,10 @@ import asyncio
 import dataclasses
 import os
 import shutil
+import signal
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -44,7 +46,7 @@ from .._logging import bind_logging_context, logger
 from .._periods import Period
 from .._providers import provider_for_settings, provider_named
 from .._redact import Redactor, printable
-from .._signals import exit_status
+from .._signals import STOP_SIGNALS, Terminated, exit_status
 from ..destinations import _storage as storage
 from ._config import Config, ConfigError, Entry
 from ._document import MANIFEST_NAME, Folder, is_remote, location, now_iso, stored_sha256
@@ -614,7 +616,7 @@ def run(
     """
     progress = _Progress()
     try:
-        return asyncio.run(
+        return _run_stopping_on_signals(
             _arun(
                 config,
                 progress,
@@ -646,6 +648,59 @@ def run(
             manifest_path=location(folder, MANIFEST_NAME),
             interruption=str(exc) or "interrupted",
         )
+
+
+def _run_stopping_on_signals(work: Coroutine[Any, Any, RunResult]) -> RunResult:
+    """``asyncio.run(work)``, a stop signal cancelling it: then Terminated (a KeyboardInterrupt) is raised.
+
+    A signal whose Python handler raises (Ctrl-C's, or ``_signals.stopping_on_signals``) would raise
+    inside whichever task step is running when it lands: that task would end with the exception
+    nobody retrieves ("Task exception was never retrieved" and its traceback at exit). In the main
+    thread, each stop signal that has a Python handler is instead handled by the event loop: the
+    run is cancelled, unwinds (downloads abort, the manifest says interrupted), and the signal is
+    raised as Terminated once the loop is closed. A second signal meanwhile is ignored (the stop is
+    under way); the previous handlers come back afterwards.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return asyncio.run(work)
+    previous = {
+        signum: handler
+        for signum in STOP_SIGNALS
+        if callable(handler := signal.getsignal(signum))  # SIG_DFL and SIG_IGN stay as they are
+    }
+    received: list[int] = []
+    main: list[asyncio.Task[RunResult]] = []
+
+    def stop(signum: int) -> None:
+        if received:
+            return
+        received.append(signum)
+        for task in main:
+            task.cancel()
+
+    async def running() -> RunResult:
+        task = asyncio.current_task()
+        assert task is not None
+        main.append(task)
+        if received:  # a signal came before this task existed
+            work.close()
+            raise asyncio.CancelledError
+        return await work
+
+    try:
+        with asyncio.Runner() as runner:
+            loop = runner.get_loop()
+            for signum in previous:
+                loop.add_signal_handler(signum, stop, signum)
+            try:
+                return runner.run(running())
+            except asyncio.CancelledError:
+                if not received:
+                    raise
+                raise Terminated(received[0]) from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 async def _arun(

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
+#: stdout's reader left (``| head``): 128 + SIGPIPE, what a shell reports for a tool SIGPIPE stopped.
+EXIT_BROKEN_PIPE: Final = 141
 
 
 _REQUIRED = "the following arguments are required"
@@ -695,7 +697,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace, Output], int] = args.handler
     try:
         with stopping_on_signals():  # SIGTERM/SIGHUP/SIGINT unwind like Ctrl-C: downloads abort, no .part is left
-            return handler(args, out)
+            code = handler(args, out)
+            out.stdout.flush()  # a reader that left (`| head`) shows here, not in the interpreter's last flush
+            return code
+    except BrokenPipeError:  # stdout's reader left: no message, as for any Unix tool killed by SIGPIPE
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt as exc:  # _signals.Terminated too
         out.error(str(exc) or "interrupted")
         return exit_status(exc)
