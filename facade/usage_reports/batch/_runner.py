@@ -26,7 +26,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -48,7 +48,7 @@ from .._providers import provider_for_settings, provider_named
 from .._redact import Redactor, printable
 from .._signals import STOP_SIGNALS, Terminated, exit_status
 from ..destinations import _storage as storage
-from ._config import Config, ConfigError, Entry
+from ._config import DEFAULTS_TABLE, Config, ConfigError, Entry
 from ._document import MANIFEST_NAME, Folder, is_remote, location, now_iso, stored_sha256
 from ._errors import Names, OutDirError, using_names
 from ._errors import names as wording
@@ -205,6 +205,8 @@ class RunResult:
     manifest_path: Path | str
     #: Why the run stopped, when it was interrupted (e.g. "terminated by SIGTERM").
     interruption: str | None = None
+    #: What the caller should know about the run, e.g. "the period 2026-12 has not ended: the report covers up to now".
+    warnings: list[str] = attrs.field(factory=list)
 
     @property
     def ok(self) -> bool:
@@ -494,6 +496,11 @@ def written_by(before: Record) -> WrittenBy:
 def out_dir_for(template: str, period: Period | None) -> Folder:
     """out_dir with ``{period}`` replaced by the batch's period label (2026-10, or START..END); a URL stays a str."""
     option = wording().out_dir
+    if template.strip() == "-":
+        raise OutDirError(
+            f"{option} -: reports and their manifest go to a folder or an object-store URL, not to stdout; "
+            f"give a folder such as usage/{{period}}"
+        )
     if "{period}" in template:
         if period is None:
             raise OutDirError(
@@ -511,6 +518,50 @@ def out_dir_for(template: str, period: Period | None) -> Folder:
             raise OutDirError(str(exc)) from None
         return template.rstrip("/")
     return Path(template)
+
+
+def check_periods(config: Config, now: datetime) -> list[str]:
+    """Refuse periods that have not started (ConfigError, before anything is sent); a warning for each not ended.
+
+    A vendor has no usage for a month to come; asking would still create
+    report jobs at some. A period under way is fine, but its report covers
+    only up to now: said plainly, once per period.
+    """
+    problems: list[str] = []
+    warnings: list[str] = []
+    warned: set[str] = set()
+
+    def check(start: datetime | None, end: datetime, label: str, where: str) -> None:
+        if start is not None and start > now:
+            problems.append(f"{where}: the period {label} has not started yet (it starts {start.isoformat()})")
+        elif end > now and label not in warned:
+            warned.add(label)
+            warnings.append(f"the period {label} has not ended: the report covers up to now")
+
+    batch = config.period
+    if batch is not None:
+        given = config.overrides.get("period") is not None
+        where = wording().period if given else f"{config.source}: [{DEFAULTS_TABLE}].period"
+        check(batch.start, batch.end, batch.label, where)
+    for entry in config.entries:
+        if isinstance(entry.request, Expansion):
+            continue
+        period = entry.request.parameters().get("period")
+        if not isinstance(period, dict) or not isinstance(period.get("end"), str):
+            continue
+        start_text = period.get("start")
+        try:
+            start = datetime.fromisoformat(start_text) if isinstance(start_text, str) else None
+            end = datetime.fromisoformat(period["end"])
+        except ValueError:
+            continue
+        if batch is not None and start == batch.start and end == batch.end:
+            continue  # said once, for the batch
+        label = Period(start, end).label if start is not None else f"..{end.isoformat()}"
+        check(start, end, label, f"{config.source}: {entry.label}")
+    if problems:
+        raise ConfigError(*[f"{p}; nothing was sent" for p in problems])
+    return warnings
 
 
 def _prepare(folder: Folder) -> None:
@@ -538,6 +589,7 @@ class _Progress:
 
     folder: Folder | None = None
     state: RunState | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 async def arun(
@@ -647,6 +699,7 @@ def run(
             out_dir=folder,
             manifest_path=location(folder, MANIFEST_NAME),
             interruption=str(exc) or "interrupted",
+            warnings=progress.warnings,
         )
 
 
@@ -727,6 +780,7 @@ async def _arun(
     with using_names(names or Names()):
         config = config.resolved(period=period, timezone=timezone, as_of=as_of)
         folder = out_dir_for(str(out_dir), config.period)
+        warnings = progress.warnings = check_periods(config, datetime.now(UTC))
         base = BaseSettings(environ, _given(settings))
         planned = plan(config.entries, base, environ, config.source)
         redactor = Redactor([*base.secrets(), *(s for item in planned for s in item.settings.secrets())])
@@ -757,6 +811,7 @@ async def _arun(
         summary=summary,
         out_dir=folder,
         manifest_path=location(folder, MANIFEST_NAME),
+        warnings=warnings,
     )
 
 

@@ -69,6 +69,8 @@ def run_batch(
 
 def show(result: RunResult, out: Output) -> None:
     """Every failure as an error line (stderr), then the records: a JSON document, or a table and a count."""
+    for warning in result.warnings:
+        out.warning(warning)
     if result.state == "interrupted":
         out.error(result.interruption or "interrupted")
         return
@@ -82,6 +84,7 @@ def show(result: RunResult, out: Output) -> None:
             "exit_code": result.exit_code,
             "out_dir": str(result.out_dir),
             "manifest": str(result.manifest_path),
+            "warnings": result.warnings,
             "summary": to_json(result.summary) if result.summary is not None else None,
             "entries": [to_json(record) for record in result.records],
         }

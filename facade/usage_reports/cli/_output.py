@@ -100,6 +100,10 @@ class Output:
         for line in message.splitlines() or [""]:
             self._stderr_line("error", self.redact(self.speak(line)), fields)
 
+    def warning(self, message: str) -> None:
+        """A line the user should read even when all went well (``usage-reports: warning: ...``), even with -q."""
+        self._stderr_line("warning", self.redact(message))
+
     def note(self, message: str) -> None:
         """A line of information on stderr (unless --quiet): stdout is taken, by the report itself."""
         if not self.quiet:
@@ -112,7 +116,7 @@ class Output:
             line = json_line({"time": stamp, "level": level, "event": level, **extra, "message": text}, str)
             print(line, file=self.stderr)
         else:
-            print(f"{PROG}: {level}: {text}" if level == "error" else f"{PROG}: {text}", file=self.stderr)
+            print(f"{PROG}: {level}: {text}" if level != "info" else f"{PROG}: {text}", file=self.stderr)
 
     def fail(self, error: BaseException | str, code: int) -> int:
         message = error_message(error) if isinstance(error, BaseException) else error
