@@ -106,3 +106,32 @@ def test_a_period_that_has_not_ended_is_said_plainly_in_the_cli_and_the_run_resu
 
     assert result.ok
     assert result.warnings == [warning]
+
+
+def test_an_unset_credential_env_is_reported_with_the_other_config_errors_before_anything_is_sent(
+    run: Run, tmp_path: Path, simulators: VendorSimulators
+) -> None:
+    _config(
+        tmp_path,
+        '[[statsig]]\nname = "web"\ncredential_env = "UNSET_STATSIG_KEY"\nbogus = 1\n\n'
+        '[[altostrat]]\nworkspace_id = "ws_a1b2c3d4e5f6g7h8"\ncredential_env = "UNSET_ALTOSTRAT_KEY"\n',
+    )
+
+    result = run("fetch-all", "usage.toml", "--out-dir", "out", "--period", "2026-10")
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "usage-reports: error: usage.toml: statsig[1] (web).bogus: unknown key; "
+        "statsig entries take credential_env, end, name, period, start",
+        "usage-reports: error: usage.toml: statsig[1] (web).credential_env: "
+        "the environment variable UNSET_STATSIG_KEY is not set",
+        "usage-reports: error: usage.toml: altostrat[1].credential_env: "
+        "the environment variable UNSET_ALTOSTRAT_KEY is not set",
+    ]
+    assert simulators.requests == []
+
+    with pytest.raises(ConfigError) as raised:
+        Config.from_dict({"statsig": [{"credential_env": "UNSET_STATSIG_KEY", "bogus": 1}]}, period="2026-10")
+    assert [str(p) for p in raised.value.problems][1:] == [
+        "<dict>: statsig[1].credential_env: the environment variable UNSET_STATSIG_KEY is not set"
+    ]
