@@ -33,7 +33,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from .._client import AsyncUsageReports
-from .._contract import Expansion, Provider, ProviderSettings
+from .._constants import DEFAULT_TIMEOUT
+from .._contract import ApiRequest, Call, Expansion, Flow, Provider, ProviderSettings
 from .._exceptions import (
     APIError,
     ConnectionFailed,
@@ -49,7 +50,7 @@ from .._redact import Redactor, printable
 from .._signals import STOP_SIGNALS, Terminated, exit_status
 from ..destinations import _storage as storage
 from ._config import DEFAULTS_TABLE, Config, ConfigError, Entry
-from ._document import MANIFEST_NAME, Folder, is_remote, location, now_iso, stored_sha256
+from ._document import MANIFEST_NAME, Folder, is_remote, location, now_iso, read_manifest, stored_sha256
 from ._errors import Names, OutDirError, using_names
 from ._errors import names as wording
 from ._records import Error, Record, RecordPeriod, Summary, WrittenBy
@@ -188,14 +189,15 @@ Event = RunPlanned | EntryStarted | EntryProgressed | EntryFinished
 #: Called in the run's event loop for every event: keep it quick (draw, count, log), never blocking.
 Observer = Callable[[Event], None]
 
-ResultState = Literal["finished", "failed", "interrupted"]
+ResultState = Literal["finished", "failed", "interrupted", "planned"]
 
 
 @attrs.frozen(kw_only=True)
 class RunResult:
     """What a run did: its state, the exit code the CLI exits with, its records, where its manifest is."""
 
-    #: finished: every entry ok or skipped; failed: the run finished, some entries failed; interrupted: stopped.
+    #: finished: every entry ok or skipped; failed: the run finished, some entries failed; interrupted: stopped;
+    #: planned: a dry run (each record's details say what would happen: ``would``).
     state: ResultState
     exit_code: int
     records: list[Record]
@@ -281,14 +283,12 @@ class Batch:
     out_dir: Folder
     emit: Observer
     redact: Callable[[str], str]
-    state: RunState
+    state: RunState | None
     concurrency: int = DEFAULT_CONCURRENCY
     force: bool = False
     _previous: dict[str, Record] = field(default_factory=dict)
 
-    @property
-    def run_id(self) -> str:
-        return self.state.run.run_id
+    run_id: str = ""
 
     def _failed(self, entry: Entry, exc: BaseException, message: str, started_at: str | None) -> Record:
         error = _error(type(exc).__name__, self.redact(message), exc)
@@ -296,6 +296,7 @@ class Batch:
 
     async def run(self, planned: list[Planned]) -> list[Record]:
         """Every entry's record, in the config's order; each is persisted by the run state as it finishes."""
+        assert self.state is not None
         self._previous = self.state.previous_records()
         self.emit(RunPlanned(len(planned)))
         limit = asyncio.Semaphore(self.concurrency)
@@ -312,6 +313,7 @@ class Batch:
             async with limit:
                 record = await self._one(item)
             records[offset + position] = record
+            assert self.state is not None
             self.state.record(record)
             self.emit(EntryFinished(record))
 
@@ -392,6 +394,81 @@ class Batch:
             message = str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}"
             return self._failed(entry, exc, message, started_at)
         return self._downloaded(entry, report, started_at)
+
+    async def preview(self, planned: list[Planned], previous: dict[str, Record]) -> list[Record]:
+        """A dry run: what each entry would do, learnt with read-only requests (listings, finding a report).
+
+        Nothing that changes anything is sent (a flow stops before its first
+        request that is not a GET: "a report would be created"), no file is
+        written, no lock taken. Each record's details say what would happen
+        (``would``: download, skip, compare, refuse).
+        """
+        self._previous = previous
+        self.emit(RunPlanned(len(planned)))
+        limit = asyncio.Semaphore(self.concurrency)
+        planned, failed = await self._expand(planned, limit)
+
+        async def one(item: Planned) -> Record:
+            async with limit:
+                bind_logging_context(label=item.entry.label, provider=item.entry.provider)
+                record = await self._preview_one(item)
+            self.emit(EntryFinished(record))
+            return record
+
+        return [*failed, *await asyncio.gather(*(one(item) for item in planned))]
+
+    async def _preview_one(self, item: Planned) -> Record:
+        entry = item.entry
+        target = location(self.out_dir, entry.filename)
+        before = self._previous.get(entry.filename)
+        if not self.force:
+            try:
+                sha256 = await asyncio.to_thread(stored_sha256, target)
+            except (UsageReportsError, OSError) as exc:
+                message = str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}"
+                return self._failed(entry, exc, message, None)
+            if sha256 is not None:
+                if before is not None and _unchanged(before, sha256):
+                    return replace_details(self._skipped(entry, before, sha256), {"would": "skip"})
+                if isinstance(target, Path) or (before is not None and before.ok):
+                    return replace_details(self._refused(entry, target), {"would": "refuse"})
+                found = await self._would_obtain(item)
+                return self._planned(entry, {"would": "download and compare", **found})
+        found = await self._would_obtain(item)
+        return self._planned(entry, {"would": "download", **found})
+
+    async def _would_obtain(self, item: Planned) -> dict[str, Any]:
+        """How the provider would obtain the report: the details a read-only run of its resolve flow gives."""
+        entry = item.entry
+        request = entry.request
+        assert not isinstance(request, Expansion)
+        provider = provider_named(entry.provider)
+        assert provider is not None
+        call = provider.prepare(request, item.settings)
+        if call.resolve() is None:
+            return {}
+        try:
+            return await self.client.run_flow(
+                entry.provider, lambda settings: _read_only(provider.prepare(request, settings)), settings=item.settings
+            )
+        except UsageReportsError as exc:
+            return {"report": f"could not be looked up: {self.redact(str(exc))}"}
+
+    def _planned(self, entry: Entry, details: dict[str, Any]) -> Record:
+        return _record(
+            entry,
+            self.run_id,
+            ok=True,
+            skipped=False,
+            error=None,
+            exit_code=EXIT_OK,
+            size=None,
+            sha256=None,
+            media_type=None,
+            details=details,
+            started_at=None,
+            finished_at=None,
+        )
 
     def _progress(self, label: str) -> Callable[[int], None]:
         def progressed(received: int) -> None:
@@ -477,6 +554,31 @@ class Batch:
             return self._refused(entry, target, sent=True, why=" nor the report the vendor serves now")
         logger.info("fetch-all: %s is the report this run downloaded (same sha256): kept as it is", target)
         return self._downloaded(entry, report, started_at, adopted=True)
+
+
+def replace_details(record: Record, details: dict[str, Any]) -> Record:
+    return attrs.evolve(record, details={**details, **record.details})
+
+
+def _read_only(call: Call) -> Flow[dict[str, Any]]:
+    """A call's resolve flow, stopped before its first request that is not a GET (or HEAD): the details it found."""
+    flow = call.resolve()
+    assert flow is not None
+    try:
+        step = next(flow)
+        while True:
+            if isinstance(step, ApiRequest) and step.build(DEFAULT_TIMEOUT).method not in ("GET", "HEAD"):
+                flow.close()
+                return {"report": "would be created"}
+            try:
+                answer = yield step
+            except Exception as exc:  # a failure thrown in by the engine: the flow handles it or ends
+                step = flow.throw(exc)
+                continue
+            step = flow.send(answer)
+    except StopIteration as done:
+        found: Call = done.value
+        return dict(found.details)
 
 
 def _unchanged(before: Record | None, sha256: str | None) -> bool:
@@ -601,6 +703,7 @@ async def arun(
     as_of: date | datetime | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     force: bool = False,
+    dry_run: bool = False,
     observer: Observer | None = None,
     settings: Mapping[str, ProviderSettings] | Iterable[ProviderSettings] = (),
     environ: Mapping[str, str] | None = None,
@@ -623,6 +726,7 @@ async def arun(
         as_of=as_of,
         concurrency=concurrency,
         force=force,
+        dry_run=dry_run,
         observer=observer,
         settings=settings,
         environ=environ,
@@ -642,6 +746,7 @@ def run(
     as_of: date | datetime | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     force: bool = False,
+    dry_run: bool = False,
     observer: Observer | None = None,
     settings: Mapping[str, ProviderSettings] | Iterable[ProviderSettings] = (),
     environ: Mapping[str, str] | None = None,
@@ -678,6 +783,7 @@ def run(
                 as_of=as_of,
                 concurrency=concurrency,
                 force=force,
+                dry_run=dry_run,
                 observer=observer,
                 settings=settings,
                 environ=environ,
@@ -766,6 +872,7 @@ async def _arun(
     as_of: date | datetime | None,
     concurrency: int,
     force: bool,
+    dry_run: bool,
     observer: Observer | None,
     settings: Mapping[str, ProviderSettings] | Iterable[ProviderSettings],
     environ: Mapping[str, str] | None,
@@ -784,11 +891,27 @@ async def _arun(
         base = BaseSettings(environ, _given(settings))
         planned = plan(config.entries, base, environ, config.source)
         redactor = Redactor([*base.secrets(), *(s for item in planned for s in item.settings.secrets())])
-        await asyncio.to_thread(_prepare, folder)
         emit: Observer = observer if observer is not None else _ignore
+        options: dict[str, Any] = {} if max_retries is None else {"max_retries": max_retries}
+        if dry_run:
+            return await _preview(
+                config,
+                folder,
+                planned,
+                base,
+                environ,
+                emit,
+                redactor,
+                concurrency,
+                force,
+                timeout,
+                transport,
+                options,
+                warnings,
+            )
+        await asyncio.to_thread(_prepare, folder)
         with RunState(folder) as state:
             progress.folder, progress.state = folder, state
-            options: dict[str, Any] = {} if max_retries is None else {"max_retries": max_retries}
             if transport is not None:
                 options["transport"] = transport()  # made in the loop that uses it (aiohttp's sessions are per loop)
             async with AsyncUsageReports(*base.given.values(), timeout=timeout, environ=environ, **options) as client:
@@ -800,6 +923,7 @@ async def _arun(
                     state=state,
                     concurrency=concurrency,
                     force=force,
+                    run_id=state.run.run_id,
                 )
                 records = await batch.run(planned)
             summary = state.finish(records)
@@ -813,6 +937,55 @@ async def _arun(
         manifest_path=location(folder, MANIFEST_NAME),
         warnings=warnings,
     )
+
+
+async def _preview(
+    config: Config,
+    folder: Folder,
+    planned: list[Planned],
+    base: BaseSettings,
+    environ: Mapping[str, str],
+    emit: Observer,
+    redactor: Redactor,
+    concurrency: int,
+    force: bool,
+    timeout: float | None,  # noqa: ASYNC109 (each HTTP request's timeout)
+    transport: Callable[[], httpx.AsyncBaseTransport] | None,
+    options: dict[str, Any],
+    warnings: list[str],
+) -> RunResult:
+    """A dry run: the plan, from read-only requests; no file written, no lock taken (the manifest only read)."""
+    previous = await asyncio.to_thread(_read_previous, folder)
+    if transport is not None:
+        options["transport"] = transport()
+    async with AsyncUsageReports(*base.given.values(), timeout=timeout, environ=environ, **options) as client:
+        batch = Batch(
+            client=client,
+            out_dir=folder,
+            emit=emit,
+            redact=lambda text: printable(" ".join(redactor(text).split())),
+            state=None,
+            concurrency=concurrency,
+            force=force,
+        )
+        records = await batch.preview(planned, previous)
+    failed = [r for r in records if not r.ok]
+    return RunResult(
+        state="planned",
+        exit_code=max((r.exit_code for r in failed), default=EXIT_OK),
+        records=records,
+        summary=None,
+        out_dir=folder,
+        manifest_path=location(folder, MANIFEST_NAME),
+        warnings=warnings,
+    )
+
+
+def _read_previous(folder: Folder) -> dict[str, Record]:
+    """The manifest's records by file, read only (a local folder that does not exist has none)."""
+    if isinstance(folder, Path) and not folder.is_dir():
+        return {}
+    return read_manifest(folder).by_path()
 
 
 def _ignore(event: Event) -> None:

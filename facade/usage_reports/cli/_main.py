@@ -329,6 +329,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _batch_options(batch)
     batch.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show the plan (entries, periods, files, what is skipped, which tenants, whether a report would be "
+        "reused or created) without sending anything that changes anything or writing any file",
+    )
+    batch.add_argument(
         "--transport",
         choices=TRANSPORTS,
         default="httpx",
@@ -592,6 +598,7 @@ def _fetch_all(args: argparse.Namespace, out: Output) -> int:
         environ=os.environ,
         concurrency=args.concurrency,
         force=args.force,
+        dry_run=args.dry_run,
         timeout=args.timeout,
         max_retries=args.max_retries,
         transport=transport,

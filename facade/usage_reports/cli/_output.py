@@ -158,10 +158,21 @@ def counts(records: list[Record]) -> str:
     return f"{downloaded} downloaded, {skipped} already present (skipped), {failed} failed"
 
 
+def plan_counts(records: list[Record]) -> str:
+    """A dry run's plan in numbers: how many files each action concerns."""
+    actions: dict[str, int] = {}
+    for r in records:
+        would = str(r.details.get("would", "fail"))
+        actions[would] = actions.get(would, 0) + 1
+    return ", ".join(f"{count} would {action}" for action, count in actions.items()) or "nothing to do"
+
+
 def print_table(records: list[Record], stream: IO[str]) -> None:
     rows = [("PROVIDER", "NAME", "RESULT", "SIZE", "SHA256", "FILE", "NOTE")]
     for r in records:
         result = "skipped" if r.skipped else "ok" if r.ok else "FAILED"
+        if "would" in r.details:
+            result = f"would {r.details['would']}"
         size = human_size(r.size) if r.size is not None else "-"
         sha = r.sha256[:12] if r.sha256 else "-"
         note = record_note(r)
@@ -180,7 +191,12 @@ def record_note(record: Record) -> str:
     if record.skipped:
         writer = record.written_by
         return f"unchanged since run {writer.run_id}" if writer is not None and writer.run_id else "unchanged"
-    note = " ".join(f"{value}" if key == "report" else f"{key}={value}" for key, value in record.details.items())
+    planned = "would" in record.details  # a dry run: "report would be created", "report_id=12 report reused"
+    shown = {key: value for key, value in record.details.items() if key != "would"}
+    note = " ".join(
+        (f"report {value}" if planned else f"{value}") if key == "report" else f"{key}={value}"
+        for key, value in shown.items()
+    )
     if record.adopted:
         note = " ".join(filter(None, [note, "(object left by an unfinished run, same sha256: kept)"]))
     return note
