@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from cli_runner import MONTHLY_CONFIG
 from manifest_checks import manifest_of, wait_until
+from s3_server import S3, s3_fixture, s3_server_fixture  # noqa: F401 - the fixtures s3, s3_server
 from usage_reports.testing import VendorSimulators
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and pipes")]
@@ -144,3 +145,42 @@ def test_fetch_all_json_to_a_reader_that_left_still_finishes_its_run_and_exits_1
     assert document["summary"]["state"] == "finished"
     assert document["summary"]["ok"] is True
     assert json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["entries"]
+
+
+def test_sigterm_while_large_reports_stream_to_s3_is_one_line_exit_143_and_leaves_no_upload(
+    tmp_path: Path, vendor_env: dict[str, str], simulators: VendorSimulators, s3: S3
+) -> None:
+    """On S3 each report streams into an anonymous local spool: the run is mid-download once storage was asked."""
+    simulators.edge_impulse_report_size = LARGE
+    (tmp_path / "usage.toml").write_text(MONTHLY_CONFIG, encoding="utf-8")
+    aws = {name: value for name, value in os.environ.items() if name.startswith("AWS_")}
+    child = subprocess.Popen(
+        [*COMMAND, "fetch-all", "usage.toml", "--out-dir", "s3://usage-bucket/usage/{period}", "--as-of", "2026-11-02"],
+        cwd=tmp_path,
+        env={**vendor_env, **aws},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def streaming() -> bool:
+            return sum(r.server == "storage" for r in simulators.requests) >= 2 or child.poll() is not None
+
+        wait_until(streaming, "two large reports streaming")
+        assert child.poll() is None, child.communicate()
+        child.send_signal(signal.SIGTERM)
+        _, stderr = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+
+    assert child.returncode == 143, stderr
+    assert "Traceback" not in stderr
+    assert "never retrieved" not in stderr
+    assert stderr.splitlines() == ["usage-reports: error: stopped by SIGTERM"]
+    assert s3.multipart_uploads() == []
+    document = json.loads(s3.get("usage/2026-10/manifest.json"))
+    assert document["summary"]["state"] == "interrupted"
+    assert "usage/2026-10/.fetch-all.lock" not in set(s3.keys())
