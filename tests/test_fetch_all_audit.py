@@ -66,6 +66,10 @@ def test_a_rerun_skipped_record_keeps_the_writers_details_under_written_by_and_t
     assert f"unchanged since run {written['run_id']}" in row
     assert "created" not in second.stdout
     assert "report_id" not in second.stdout
+    shown = run("manifest", "out")
+    assert shown.returncode == 0, shown.stderr
+    row = next(line for line in shown.stdout.splitlines() if EI in line)
+    assert f"skipped (unchanged since run {written['run_id']})" in row
 
 
 def test_exit_code_2_is_never_used_once_a_report_was_downloaded(
