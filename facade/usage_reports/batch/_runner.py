@@ -44,7 +44,7 @@ from .._providers import provider_for_settings, provider_named
 from .._redact import Redactor, printable
 from .._signals import exit_status
 from ..destinations import _storage as storage
-from ._config import Config, ConfigError, Entry
+from ._config import Config, ConfigError, CredentialFileError, Entry, read_credential_file
 from ._document import MANIFEST_NAME, Folder, is_remote, location, now_iso, stored_sha256
 from ._errors import Names, OutDirError, using_names
 from ._errors import names as wording
@@ -134,10 +134,20 @@ def plan(entries: list[Entry], base: BaseSettings, environ: Mapping[str, str], s
                     f"{where}.credential_env: {entry.credential_env} does not hold a valid one-line credential"
                 )
                 continue
+        if entry.credential_file is not None:  # read now, before anything is sent (see _config.read_credential_file)
+            try:
+                key = read_credential_file(entry.credential_file, environ)
+                settings = provider.with_credential(settings, entry.credential_type, key)
+            except CredentialFileError as exc:
+                problems.append(f"{where}.credential_file: {exc}")
+                continue
+            except InvalidRequest:
+                problems.append(f"{where}.credential_file: {entry.credential_file} does not hold a valid credential")
+                continue
         try:
             settings.require_credentials()
         except MissingCredentials as exc:
-            problems.append(f"{where}: {exc}; or give the entry a credential_env")
+            problems.append(f"{where}: {exc}; or give the entry a credential_env or credential_file")
             continue
         planned.append(Planned(entry, settings))
     if problems:

@@ -37,13 +37,14 @@ from .._providers import providers
 from .._signals import exit_status, stopping_on_signals
 from .._version import __version__
 from ..batch._config import (
-    COMMON_KEYS,
     DEFAULT_KEYS,
     DEFAULTS_TABLE,
+    EVERY_ENTRY_KEYS,
     Config,
     ConfigError,
     config_keys,
     example_config,
+    provider_common_keys,
 )
 from ..batch._runner import DEFAULT_CONCURRENCY, exit_code_of
 from ..destinations._storage import is_remote
@@ -197,6 +198,7 @@ def _config_help() -> str:
         declared = config_keys(provider)
         required = [key.name for key in declared if key.required]
         optional = [key.name for key in declared if not key.required]
+        optional = [*provider_common_keys(provider), *optional]
         keys = ", ".join(required) + ("; " if required and optional else "")
         keys += f"optional: {', '.join(optional)}" if optional else ""
         tables.append((f"[[{provider.name}]]", keys or "no keys of its own"))
@@ -206,10 +208,11 @@ def _config_help() -> str:
         [
             "CONFIG.toml lists the reports, one [[table]] per report:",
             *lines,
-            f"  any entry may also have: {', '.join(COMMON_KEYS)}",
+            f"  any entry may also have: {', '.join(EVERY_ENTRY_KEYS)}",
             f"'{PROG} config example > usage.toml' writes a commented config to start from.",
-            "Credentials stay in the environment: a provider's usual variable, or the one an entry's",
-            "credential_env names. Every mistake in the file is reported at once, naming the entry and key.",
+            "Keys never go in the config: a provider's usual variable, the variable an entry's credential_env",
+            "names, or the file its credential_file names (mode 600, yours; relative: in $CREDENTIALS_DIRECTORY).",
+            "Every mistake in the file is reported at once, naming the entry and key.",
         ]
     )
 
