@@ -7,7 +7,7 @@
     [[<provider name>]]              # any number of entries per provider table
     name = "project-a"               # optional: prefixes the file name
     credential_env = "MY_KEY_A"      # optional: env var holding this entry's credential
-    credential_file = "statsig-a"    # optional, instead: a file holding it (relative: in $CREDENTIALS_DIRECTORY)
+    credential_file = "team-a.key"   # optional, instead: a file holding it (relative: in $CREDENTIALS_DIRECTORY)
     credential_type = "jwt"          # optional, where a provider takes several kinds of credential
     ...                              # the provider's own keys (`usage-reports config example`)
 

@@ -3,6 +3,7 @@
     usage-reports <provider command> [options]      one report (see --help for the commands)
     usage-reports fetch-all CONFIG.toml --out-dir DIR [--concurrency N] [--transport aiohttp]
     usage-reports demo [--out-dir DIR]
+    usage-reports sandbox [-- COMMAND...]
 
 Exit codes: 0 success; 1 the vendor or the network failed (after retries);
 2 bad usage, invalid input, bad config or missing credentials (nothing sent).
@@ -445,7 +446,45 @@ def build_parser() -> argparse.ArgumentParser:
         ("with the log of every request, each line naming its entry", f"{PROG} demo --out-dir /tmp/demo -vv"),
     )
     demo.set_defaults(handler=_demo)
+
+    sandbox = _parser(
+        commands,
+        "sandbox",
+        parents=[common],
+        help="serve the simulators on loopback and print the environment for them, or run a command against them",
+        description="Start local simulators of every provider (loopback only). Alone, print the environment that "
+        "points usage-reports at them (export lines; the keys are public sandbox values) and serve until Ctrl-C "
+        "or SIGTERM (exit 0). With '-- COMMAND...', run that usage-reports command against them and exit with its "
+        "exit code: your own config, unchanged, with every entry's credential_env or relative credential_file "
+        "given the sandbox key. Your real keys are never passed on.",
+    )
+    sandbox.add_argument(
+        "run", nargs="*", metavar="-- COMMAND", help="a usage-reports command line to run against the simulators"
+    )
+    add_examples(
+        sandbox,
+        (
+            "try your own monthly config, exactly as cron runs it",
+            f"{PROG} sandbox -- fetch-all usage.toml --out-dir /tmp/try",
+        ),
+        ("serve them; paste the printed lines into another shell", f"{PROG} sandbox"),
+    )
+    sandbox.set_defaults(handler=_sandbox)
     return parser
+
+
+def fetch_all_config(args: Sequence[str]) -> str | None:
+    """The CONFIG.toml argument of a fetch-all command line (its words after ``fetch-all``), None when it has none."""
+    fetch_all = _chosen(build_parser(), argparse.Namespace(command="fetch-all"))
+    if not isinstance(fetch_all, _Parser):
+        return None
+    fetch_all._probing = True  # a usage error raises _Probe instead of exiting: the child reports it
+    try:
+        parsed, _ = fetch_all.parse_known_args(list(args), argparse.Namespace())
+    except _Probe:
+        return None
+    config = getattr(parsed, "config", None)
+    return None if config is None else str(config)
 
 
 def _batch_options(parser: argparse.ArgumentParser) -> None:
@@ -655,6 +694,14 @@ def _demo(args: argparse.Namespace, out: Output) -> int:
     from ._demo import run_demo  # the simulators load only for the demo
 
     return run_demo(out, out_dir=args.out_dir, concurrency=args.concurrency, force=args.force, timeout=args.timeout)
+
+
+def _sandbox(args: argparse.Namespace, out: Output) -> int:
+    from ._sandbox import run_sandbox  # the simulators load only for the sandbox
+
+    command: list[str] = args.run
+    config = fetch_all_config(command[1:]) if command[:1] == ["fetch-all"] else None
+    return run_sandbox(command, out, config=config)
 
 
 # --- entry point -------------------------------------------------------------------------
