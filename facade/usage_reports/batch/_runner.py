@@ -22,7 +22,7 @@ import dataclasses
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -209,6 +209,8 @@ class RunResult:
     manifest_path: Path | str
     #: Why the run stopped, when it was interrupted (e.g. "terminated by SIGTERM").
     interruption: str | None = None
+    #: What the caller should know although nothing failed, one line each (e.g. a snapshot that cannot be backfilled).
+    warnings: list[str] = attrs.field(factory=list)
 
     @property
     def ok(self) -> bool:
@@ -613,6 +615,7 @@ async def _arun(
     environ = os.environ if environ is None else environ
     with using_names(names or Names()):
         config = config.resolved(period=period, timezone=timezone, as_of=as_of)
+        warnings = backfill_warnings(config, as_of if as_of is not None else config.overrides.get("as_of"))
         folder = out_dir_for(str(out_dir), config.period)
         base = BaseSettings(environ, _given(settings))
         planned = plan(config.entries, base, environ, config.source)
@@ -644,7 +647,37 @@ async def _arun(
         summary=summary,
         out_dir=folder,
         manifest_path=location(folder, MANIFEST_NAME),
+        warnings=warnings,
     )
+
+
+def backfill_warnings(config: Config, as_of: date | datetime | None) -> list[str]:
+    """One line when a backfill (``as_of`` or the batch's period in the past) has entries of snapshot providers.
+
+    Their reports have no period (they show the state when fetched): what the run saves is today's.
+    """
+    snapshots = []
+    for entry in config.entries:
+        provider = provider_named(entry.provider)
+        if provider is not None and not provider.takes_period and provider.title not in snapshots:
+            snapshots.append(provider.title)
+    if not snapshots:
+        return []
+    today = datetime.now(UTC).date()
+    as_of_day = as_of.date() if isinstance(as_of, datetime) else as_of
+    period = config.period
+    past_period = False
+    if period is not None:
+        now = datetime.now(period.end.tzinfo)
+        past_period = period.end.date() < now.date().replace(day=1)  # it ended before last month
+    if not past_period and (as_of_day is None or as_of_day >= today):
+        return []
+    what = f"{period.label}" if period is not None else f"as of {as_of_day}"
+    names = " and ".join(snapshots)
+    return [
+        f"{names} cannot be backfilled: {'its' if len(snapshots) == 1 else 'their'} reports are a snapshot of the "
+        f"day they are fetched, so the one saved is today's ({today.isoformat()}, in its file name), not {what}'s"
+    ]
 
 
 def _ignore(event: Event) -> None:

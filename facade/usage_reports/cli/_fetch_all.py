@@ -84,6 +84,8 @@ def show(result: RunResult, out: Output) -> None:
     if result.state == "interrupted":
         out.error(result.interruption or "interrupted")
         return
+    for warning in result.warnings:
+        out.warning(warning)
     for record in result.failures:
         label = record_label(record)
         message = record.error.message if record.error is not None else "failed"
@@ -95,6 +97,7 @@ def show(result: RunResult, out: Output) -> None:
             "out_dir": str(result.out_dir),
             "manifest": str(result.manifest_path),
             "summary": to_json(result.summary) if result.summary is not None else None,
+            "warnings": list(result.warnings),
             "entries": [to_json(record) for record in result.records],
         }
     )

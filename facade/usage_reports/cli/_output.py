@@ -65,6 +65,10 @@ class Output:
         for line in message.splitlines() or [""]:
             self._stderr_line("error", self.redact(line), fields)
 
+    def warning(self, message: str) -> None:
+        """A line on stderr the user should read although nothing failed (shown with --quiet too)."""
+        self._stderr_line("warning", self.redact(message))
+
     def note(self, message: str) -> None:
         """A line of information on stderr (unless --quiet): stdout is taken, by the report itself."""
         if not self.quiet:
@@ -77,7 +81,7 @@ class Output:
             line = json_line({"time": stamp, "level": level, "event": level, **extra, "message": text}, str)
             print(line, file=self.stderr)
         else:
-            print(f"{PROG}: {level}: {text}" if level == "error" else f"{PROG}: {text}", file=self.stderr)
+            print(f"{PROG}: {level}: {text}" if level in {"error", "warning"} else f"{PROG}: {text}", file=self.stderr)
 
     def fail(self, error: BaseException | str, code: int) -> int:
         message = error_message(error) if isinstance(error, BaseException) else error
