@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from cli_runner import Run
+from s3_server import S3, s3_fixture, s3_server_fixture  # noqa: F401 - the fixtures s3, s3_server
 
 
 def test_fetch_all_help_lists_credential_type_and_period_only_for_the_providers_that_take_them(run: Run) -> None:
@@ -17,3 +20,22 @@ def test_fetch_all_help_lists_credential_type_and_period_only_for_the_providers_
     assert "period" not in lines["[[altostrat]]"]
     [every] = [line for line in done.stdout.splitlines() if "any entry may also have" in line]
     assert every.endswith("name, credential_env, credential_file")
+
+
+def test_an_existing_object_on_s3_says_force_on_the_command_line_not_the_python_name(run: Run, s3: S3) -> None:
+    s3.put("usage.pdf", b"last month's report")
+    aws = {name: value for name, value in os.environ.items() if name.startswith("AWS_")}
+    done = run("altostrat", "--workspace-id", "ws_a1", "-o", s3.url("usage.pdf"), env=aws)
+    assert done.returncode == 2
+    assert "'s3://usage-bucket/usage.pdf' already exists; use --force to replace it" in done.stderr
+    assert "overwrite" not in done.stderr
+    assert s3.get("usage.pdf") == b"last month's report"
+
+
+def test_the_python_api_still_says_overwrite_true() -> None:
+    from usage_reports._wording import replace_hint, replacing_with
+
+    assert replace_hint() == "pass overwrite=True"
+    with replacing_with("use --force"):
+        assert replace_hint() == "use --force"
+    assert replace_hint() == "pass overwrite=True"

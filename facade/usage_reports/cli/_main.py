@@ -37,6 +37,7 @@ from .._periods import PERIOD_HELP, Period, zone
 from .._providers import providers
 from .._signals import exit_status, stopping_on_signals
 from .._version import __version__
+from .._wording import replacing_with
 from ..batch._config import (
     DEFAULT_KEYS,
     DEFAULTS_TABLE,
@@ -614,7 +615,7 @@ def _single(request: ReportRequest, args: argparse.Namespace, out: Output) -> in
     def advance(received: int) -> None:
         progress.advance(label, received)
 
-    with UsageReports(timeout=args.timeout, max_retries=args.max_retries) as client:
+    with UsageReports(timeout=args.timeout, max_retries=args.max_retries) as client, replacing_with("use --force"):
         progress.start(label)
         try:
             report = client.download(request, destination, overwrite=args.force, on_progress=advance)

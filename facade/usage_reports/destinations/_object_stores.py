@@ -36,6 +36,7 @@ import attrs
 from .._exceptions import InvalidRequest, MissingCredentials, StorageError, UsageReportsError
 from .._logging import logger
 from .._redact import REDACTED, Redactor
+from .._wording import replace_hint
 
 T = TypeVar("T")
 
@@ -330,7 +331,7 @@ class S3Store:
             if not isinstance(cause, PermissionError):  # 403: may write without listing; the upload will tell
                 raise
         if not overwrite and self.exists(location, lenient=True):
-            raise InvalidRequest(f"{what} {location.url!r} already exists; pass overwrite=True to replace it")
+            raise InvalidRequest(f"{what} {location.url!r} already exists; {replace_hint()} to replace it")
 
     def exists(self, location: ObjectLocation, *, lenient: bool = False) -> bool:
         try:
@@ -513,7 +514,7 @@ class FsspecStore:
         if not _call(location, "reach the bucket", lambda: bool(self._fs.exists(root))):
             raise InvalidRequest(f"{what} {location.url!r}: bucket {location.bucket!r} does not exist")
         if not overwrite and self.exists(location):
-            raise InvalidRequest(f"{what} {location.url!r} already exists; pass overwrite=True to replace it")
+            raise InvalidRequest(f"{what} {location.url!r} already exists; {replace_hint()} to replace it")
 
     def exists(self, location: ObjectLocation) -> bool:
         path = self._path(location)
