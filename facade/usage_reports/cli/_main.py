@@ -416,7 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print a commented fetch-all config to start from",
         description=f"'{PROG} config example > usage.toml' gives a config with every provider's keys explained.",
     )
-    config.add_argument("what", choices=["example"], help="example: a commented config on stdout")
+    config.add_argument(
+        "what", nargs="?", choices=CONFIG_WHATS, metavar="WHAT", help="example: a commented config on stdout"
+    )
     add_examples(
         config,
         ("a config to edit, with every provider's table", f"{PROG} config example > usage.toml"),
@@ -686,7 +688,16 @@ def _manifest(args: argparse.Namespace, out: Output) -> int:
     return show(args.dir, out)
 
 
+#: What `usage-reports config` prints, and what each is.
+CONFIG_WHATS: Final = ("example",)
+
+
 def _config_example(args: argparse.Namespace, out: Output) -> int:
+    if args.what is None:
+        raise UsageError(
+            f"{PROG} config needs WHAT to print; the choices: example (a commented fetch-all config to start from: "
+            f"{PROG} config example > usage.toml)"
+        )
     out.stdout.write(example_config())
     return EXIT_OK
 
