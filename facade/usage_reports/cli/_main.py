@@ -530,7 +530,7 @@ def _listing_handler(provider: Provider, listing: Listing) -> Callable[[argparse
                 provider.name, lambda settings: listing.rows(settings, parameters)
             )
         out.result({"ok": True, "exit_code": EXIT_OK, "rows": rows})
-        if not out.json:
+        if not out.json and not out.quiet:  # -q: no text on success; --json's document is the result, kept
             print_rows(rows, listing.columns, out.stdout)
         return EXIT_OK
 
