@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tomllib
 from pathlib import Path
 
@@ -102,18 +103,68 @@ def test_a_credential_file_owned_by_another_user_is_refused(tmp_path: Path) -> N
         Config.from_dict({"statsig": [{"credential_file": str(path)}]}, period="2026-10")
     [problem] = raised.value.problems
     assert problem == (
-        f"<dict>: statsig[1].credential_file: {path}: owned by uid 65534, not by the user running this job (uid 0)"
+        f"<dict>: statsig[1].credential_file: {path}: owned by uid 65534, not by the user running this job (uid 0) or root"
     )
 
 
-def test_the_owner_check_refuses_a_private_file_not_owned_by_the_user(
+def test_the_owner_check_refuses_a_private_file_not_owned_by_the_user_nor_root(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = key_file(tmp_path / "statsig.key")
-    monkeypatch.setattr(os, "geteuid", lambda: path.stat().st_uid + 1)
+    if os.geteuid() == 0:
+        os.chown(path, 65534, -1)
+    owner = path.stat().st_uid
+    monkeypatch.setattr(os, "geteuid", lambda: owner + 1)
     with pytest.raises(ConfigError) as raised:
         Config.from_dict({"statsig": [{"credential_file": str(path)}]}, period="2026-10")
-    assert f"{path}: owned by uid {path.stat().st_uid}, not by the user running this job" in str(raised.value)
+    assert f"{path}: owned by uid {owner}, not by the user running this job (uid {owner + 1}) or root" in str(
+        raised.value
+    )
+
+
+def _acl(*entries: tuple[int, int, int]) -> bytes:
+    """A system.posix_acl_access value: version 2, then (tag, permissions, id) entries."""
+    return (2).to_bytes(4, "little") + b"".join(
+        tag.to_bytes(2, "little") + perm.to_bytes(2, "little") + who.to_bytes(4, "little")
+        for tag, perm, who in sorted(entries, key=lambda entry: (entry[0], entry[2]))  # the kernel's order
+    )
+
+
+USER_OBJ, USER, GROUP_OBJ, GROUP, MASK, OTHER = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+ANYONE = 0xFFFFFFFF
+
+
+@pytest.mark.parametrize(
+    ("granted_to", "accepted"),
+    [("the user", True), ("another user", False), ("a group", False)],
+)
+def test_a_systemd_credential_root_0400_with_an_acl_for_the_user_alone_is_accepted(
+    tmp_path: Path, granted_to: str, accepted: bool
+) -> None:
+    """systemd's LoadCredential= writes root's file, mode 0400, and an ACL for the service's user (mask r: 0440)."""
+    path = key_file(tmp_path / "statsig", mode=0o400)
+    uid = os.geteuid()
+    extra = {
+        "the user": (USER, 4, uid),
+        "another user": (USER, 4, uid + 1),
+        "a group": (GROUP, 4, 12345),
+    }[granted_to]
+    acl = _acl((USER_OBJ, 4, ANYONE), extra, (GROUP_OBJ, 0, ANYONE), (MASK, 4, ANYONE), (OTHER, 0, ANYONE))
+    try:
+        os.setxattr(path, "system.posix_acl_access", acl)
+    except OSError as exc:
+        pytest.skip(f"no POSIX ACLs on this file system ({exc.strerror})")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o440  # the group bits are the ACL's mask
+    document = {"statsig": [{"credential_file": "statsig"}]}
+    os.environ["CREDENTIALS_DIRECTORY"] = str(tmp_path)
+    try:
+        if accepted:
+            Config.from_dict(document, period="2026-10")
+        else:
+            with pytest.raises(ConfigError, match=r"readable or writable by group or others \(mode 440\)"):
+                Config.from_dict(document, period="2026-10")
+    finally:
+        del os.environ["CREDENTIALS_DIRECTORY"]
 
 
 def test_credential_file_problems_are_reported_with_the_other_config_problems_at_once(tmp_path: Path) -> None:

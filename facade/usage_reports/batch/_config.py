@@ -356,6 +356,28 @@ def credential_path(name: str, environ: Mapping[str, str]) -> Path:
     return path
 
 
+_ACL_USER, _ACL_GROUP_OBJ, _ACL_GROUP = 0x02, 0x04, 0x08
+
+
+def _acl_grants_only(fd: int, uid: int) -> bool:
+    """Whether the file's POSIX ACL grants access to no group and to no user other than ``uid`` (False: no ACL)."""
+    try:
+        raw = os.getxattr(fd, "system.posix_acl_access")
+    except (OSError, AttributeError):  # no ACL, or no xattrs here
+        return False
+    if len(raw) < 4 or (len(raw) - 4) % 8:
+        return False
+    for offset in range(4, len(raw), 8):
+        tag = int.from_bytes(raw[offset : offset + 2], "little")
+        permissions = int.from_bytes(raw[offset + 2 : offset + 4], "little")
+        who = int.from_bytes(raw[offset + 4 : offset + 8], "little")
+        if tag in (_ACL_GROUP_OBJ, _ACL_GROUP) and permissions:
+            return False
+        if tag == _ACL_USER and who != uid and permissions:
+            return False
+    return True
+
+
 def read_credential_file(name: str, environ: Mapping[str, str]) -> str:
     """The one-line key a credential file holds; CredentialFileError when it is missing, empty, several lines,
     not the user's own, or readable or writable by group or others (as ssh and the AWS CLI refuse them)."""
@@ -373,14 +395,17 @@ def read_credential_file(name: str, environ: Mapping[str, str]) -> str:
         if not stat.S_ISREG(info.st_mode):
             raise CredentialFileError(f"{shown}: not a regular file")
         mode = stat.S_IMODE(info.st_mode)
-        if mode & 0o077:
+        uid = os.geteuid()
+        # systemd's LoadCredential= files are root's, mode 0400 plus an ACL letting the service's user read them:
+        # with an ACL the group bits are its mask, so what the ACL grants is checked instead.
+        private = not mode & 0o077 or (not mode & 0o007 and _acl_grants_only(file.fileno(), uid))
+        if not private:
             raise CredentialFileError(
                 f"{shown}: readable or writable by group or others (mode {mode:03o}); chmod 600 {shown}"
             )
-        uid = os.geteuid()
-        if info.st_uid != uid:
+        if info.st_uid not in (uid, 0):  # as ssh: the user's own, or root's
             raise CredentialFileError(
-                f"{shown}: owned by uid {info.st_uid}, not by the user running this job (uid {uid})"
+                f"{shown}: owned by uid {info.st_uid}, not by the user running this job (uid {uid}) or root"
             )
         raw = file.read(64 * 1024 + 1)
     if len(raw) > 64 * 1024:
