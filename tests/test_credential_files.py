@@ -139,7 +139,7 @@ ANYONE = 0xFFFFFFFF
     [("the user", True), ("another user", False), ("a group", False)],
 )
 def test_a_systemd_credential_root_0400_with_an_acl_for_the_user_alone_is_accepted(
-    tmp_path: Path, granted_to: str, accepted: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, granted_to: str, accepted: bool
 ) -> None:
     """systemd's LoadCredential= writes root's file, mode 0400, and an ACL for the service's user (mask r: 0440)."""
     path = key_file(tmp_path / "statsig", mode=0o400)
@@ -156,15 +156,12 @@ def test_a_systemd_credential_root_0400_with_an_acl_for_the_user_alone_is_accept
         pytest.skip(f"no POSIX ACLs on this file system ({exc.strerror})")
     assert stat.S_IMODE(path.stat().st_mode) == 0o440  # the group bits are the ACL's mask
     document = {"statsig": [{"credential_file": "statsig"}]}
-    os.environ["CREDENTIALS_DIRECTORY"] = str(tmp_path)
-    try:
-        if accepted:
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    if accepted:
+        Config.from_dict(document, period="2026-10")
+    else:
+        with pytest.raises(ConfigError, match=r"readable or writable by group or others \(mode 440\)"):
             Config.from_dict(document, period="2026-10")
-        else:
-            with pytest.raises(ConfigError, match=r"readable or writable by group or others \(mode 440\)"):
-                Config.from_dict(document, period="2026-10")
-    finally:
-        del os.environ["CREDENTIALS_DIRECTORY"]
 
 
 def test_credential_file_problems_are_reported_with_the_other_config_problems_at_once(tmp_path: Path) -> None:

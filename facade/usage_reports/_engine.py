@@ -383,7 +383,7 @@ def _translate(
 
 def _to_host(job: Job, exc: Exception) -> str:
     """ " to HOST[:PORT]" of the failed request (never its path, query or credentials), and the base URL override
-    in effect when the host is the overridden one: " (STATSIG_BASE_URL is set: http://...)"."""
+    in effect when the host is the overridden one: " (ACME_BASE_URL is set: http://...)"."""
     try:
         url = exc.request.url if isinstance(exc, httpx.RequestError) else None
     except RuntimeError:  # an httpx error raised without its request
