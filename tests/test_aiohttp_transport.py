@@ -125,7 +125,10 @@ def test_a_cookie_set_by_a_server_is_never_sent_back(simulators: VendorSimulator
 def test_a_refused_connection_is_connection_failed(simulators: VendorSimulators) -> None:
     with VendorSimulators() as gone:
         settings = sandbox_settings(gone)
-    with pytest.raises(ConnectionFailed, match="connection failed on the api request: ConnectError") as info:
+    with pytest.raises(
+        ConnectionFailed,
+        match=r"connection failed on the api request to 127\.0\.0\.1:\d+ \(base_url=http://127\.0\.0\.1:\d+\): ConnectError",
+    ) as info:
         call(simulators, "fetch", AltostratUsagePdf("ws_a1"), altostrat=settings["altostrat"])
     assert isinstance(info.value.__cause__, httpx.ConnectError)
 

@@ -23,12 +23,13 @@ import pytest
 from cli_runner import Run
 from fault_server import FaultServer, hold_mid_body
 from manifest_checks import manifest_of, wait_until
+from snapshots import altostrat_pdf
 from usage_reports.testing import VendorSimulators
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and flock")]
 
 WORKSPACE = "ws_a1b2c3d4e5f6g7h8"
-PDF = f"altostrat-usage-{WORKSPACE}.pdf"
+PDF = altostrat_pdf(WORKSPACE)
 CSV = "held-statsig-usage-20261001-20261101.csv"
 CONFIG = f"""\
 [[altostrat]]

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from cli_runner import Run, clean_environment
+from snapshots import altostrat_pdf
 from usage_reports.testing import (
     SANDBOX_STATSIG_CONSOLE_KEY,
     Reply,
@@ -87,7 +88,7 @@ def test_altostrat_output_into_a_folder_uses_the_suggested_name(
     result = run("altostrat", "--workspace-id", WORKSPACE, "-o", "reports")
 
     assert result.returncode == 0, result.stderr
-    saved = tmp_path / "reports" / f"altostrat-usage-{WORKSPACE}.pdf"
+    saved = tmp_path / "reports" / altostrat_pdf(WORKSPACE)
     assert saved.read_bytes() == simulators.altostrat.report_bytes(WORKSPACE)
 
 
@@ -133,7 +134,7 @@ def test_json_prints_one_result_object_and_quiet_prints_nothing(run: Run, tmp_pa
     document = json.loads(as_json.stdout)
     assert document["ok"] is True
     assert document["provider"] == "altostrat"
-    assert document["sha256"] == _sha256(tmp_path / f"altostrat-usage-{WORKSPACE}.pdf")
+    assert document["sha256"] == _sha256(tmp_path / altostrat_pdf(WORKSPACE))
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
 
 
@@ -232,7 +233,7 @@ report_id = 3
 BATCH_FILES = {
     "project-a-statsig-usage-20261001-20261101.csv",
     "project-b-statsig-usage-20260901-20261001.csv",
-    f"altostrat-usage-{WORKSPACE}.pdf",
+    altostrat_pdf(WORKSPACE),
     "edge-impulse-usage-1-2-3.csv",
 }
 
@@ -315,11 +316,11 @@ def test_one_failing_entry_does_not_stop_the_others_and_exits_1(
     assert result.returncode == 1
     assert "HTTP 500" in _one_error_line(result)
     records = {record["path"]: record for record in _manifest(tmp_path / "out")}
-    failed = records[f"altostrat-usage-{WORKSPACE}.pdf"]
+    failed = records[altostrat_pdf(WORKSPACE)]
     assert failed["ok"] is False
     assert failed["error"]["type"] == "ServerError"
     assert failed["sha256"] is None
-    assert not (tmp_path / "out" / f"altostrat-usage-{WORKSPACE}.pdf").exists()
+    assert not (tmp_path / "out" / altostrat_pdf(WORKSPACE)).exists()
     assert all(record["ok"] for name, record in records.items() if name != failed["path"])
 
 
@@ -337,9 +338,7 @@ def test_a_rerun_skips_finished_files_and_fetches_only_what_failed(
     assert rerun.returncode == 0, rerun.stderr
     assert [r.server for r in simulators.requests] == ["altostrat"]
     entries = json.loads(rerun.stdout)["entries"]
-    assert sorted(e["path"] for e in entries if e["skipped"]) == sorted(
-        BATCH_FILES - {f"altostrat-usage-{WORKSPACE}.pdf"}
-    )
+    assert sorted(e["path"] for e in entries if e["skipped"]) == sorted(BATCH_FILES - {altostrat_pdf(WORKSPACE)})
     assert all(record["ok"] for record in _manifest(tmp_path / "out"))
 
 
@@ -359,7 +358,7 @@ def test_a_file_that_does_not_match_the_manifest_is_not_replaced(
 ) -> None:
     config = _config(tmp_path, f'[[altostrat]]\nworkspace_id = "{WORKSPACE}"\n')
     assert run("fetch-all", config, "--out-dir", "out").returncode == 0
-    changed = tmp_path / "out" / f"altostrat-usage-{WORKSPACE}.pdf"
+    changed = tmp_path / "out" / altostrat_pdf(WORKSPACE)
     changed.write_bytes(b"edited by hand")
 
     result = run("fetch-all", config, "--out-dir", "out")

@@ -38,6 +38,11 @@ workspace_id = "ws_a1b2c3d4e5f6g7h8"
 """
 
 
+def _not_warnings(stderr: str) -> list[str]:
+    """stderr's lines but warnings (a run --as-of a past day warns that Altostrat's PDF cannot be backfilled)."""
+    return [line for line in stderr.splitlines() if not line.startswith("usage-reports: warning: ")]
+
+
 def _streaming(out: Path, at_least: int) -> bool:
     """``at_least`` Edge Impulse reports are mid-download: their temporary files hold a few MB each."""
     if not out.is_dir():
@@ -79,7 +84,7 @@ def test_sigterm_while_large_reports_download_is_one_line_exit_143_and_a_manifes
         assert child.returncode == 143, stderr
         assert "Traceback" not in stderr
         assert "never retrieved" not in stderr
-        assert stderr.splitlines() == ["usage-reports: error: stopped by SIGTERM"]
+        assert _not_warnings(stderr) == ["usage-reports: error: stopped by SIGTERM"]
         assert [p.name for p in out.iterdir() if p.name.endswith(".part")] == []
         assert manifest_of(out)["summary"]["state"] == "interrupted"
 
@@ -127,7 +132,7 @@ def test_a_reader_that_left_gets_a_quiet_exit_141(
     result = _with_reader_gone(args, finished_run, vendor_env)
 
     assert result.returncode == 141, result.stderr
-    assert result.stderr == ""
+    assert _not_warnings(result.stderr) == []
 
 
 def test_fetch_all_json_to_a_reader_that_left_still_finishes_its_run_and_exits_141_quietly(
@@ -140,7 +145,7 @@ def test_fetch_all_json_to_a_reader_that_left_still_finishes_its_run_and_exits_1
     )
 
     assert result.returncode == 141, result.stderr
-    assert result.stderr == ""
+    assert _not_warnings(result.stderr) == []
     document = manifest_of(tmp_path / "out")
     assert document["summary"]["state"] == "finished"
     assert document["summary"]["ok"] is True
@@ -179,7 +184,7 @@ def test_sigterm_while_large_reports_stream_to_s3_is_one_line_exit_143_and_leave
     assert child.returncode == 143, stderr
     assert "Traceback" not in stderr
     assert "never retrieved" not in stderr
-    assert stderr.splitlines() == ["usage-reports: error: stopped by SIGTERM"]
+    assert _not_warnings(stderr) == ["usage-reports: error: stopped by SIGTERM"]
     assert s3.multipart_uploads() == []
     document = json.loads(s3.get("usage/2026-10/manifest.json"))
     assert document["summary"]["state"] == "interrupted"

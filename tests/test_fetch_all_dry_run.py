@@ -13,12 +13,13 @@ from datetime import date
 from pathlib import Path
 
 from cli_runner import MONTHLY_CONFIG, Run
+from snapshots import altostrat_pdf
 from usage_reports import batch
 from usage_reports.batch import Config
 from usage_reports.testing import VendorSimulators
 
 TENANT_FILES = [f"edge-impulse-usage-1-{tenant}-2026-10.csv" for tenant in (2, 3, 4, 5, 6)]
-OTHER_FILES = ["web-statsig-usage-2026-10.csv", "altostrat-usage-ws_a1b2c3d4e5f6g7h8.pdf"]
+OTHER_FILES = ["web-statsig-usage-2026-10.csv", altostrat_pdf("ws_a1b2c3d4e5f6g7h8")]
 
 
 def _fetch_all(run: Run, *args: str) -> subprocess.CompletedProcess[str]:

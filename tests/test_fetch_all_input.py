@@ -122,7 +122,7 @@ def test_an_unset_credential_env_is_reported_with_the_other_config_errors_before
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "usage-reports: error: usage.toml: statsig[1] (web).bogus: unknown key; "
-        "statsig entries take credential_env, end, name, period, start",
+        "statsig entries take credential_env, credential_file, end, name, period, start",
         "usage-reports: error: usage.toml: statsig[1] (web).credential_env: "
         "the environment variable UNSET_STATSIG_KEY is not set",
         "usage-reports: error: usage.toml: altostrat[1].credential_env: "

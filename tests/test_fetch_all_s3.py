@@ -23,6 +23,7 @@ from cli_runner import Run
 from fault_server import FaultServer, hold_mid_body
 from manifest_checks import validate, wait_until
 from s3_server import S3, STORAGE_SECRETS, s3_fixture, s3_server_fixture  # noqa: F401 - the fixtures s3, s3_server
+from snapshots import altostrat_pdf
 from usage_reports.batch import _journal as manifest_module
 from usage_reports.batch._config import parse_config_text
 from usage_reports.batch._runner import BaseSettings
@@ -33,7 +34,7 @@ from usage_reports.testing import VendorSimulators
 pytestmark = pytest.mark.slow
 
 WORKSPACE = "ws_a1b2c3d4e5f6g7h8"
-PDF = f"altostrat-usage-{WORKSPACE}.pdf"
+PDF = altostrat_pdf(WORKSPACE)
 CSV = "web-statsig-usage-2026-10.csv"
 MONTHLY = f"""\
 [defaults]

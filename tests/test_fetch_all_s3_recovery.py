@@ -26,12 +26,13 @@ from cli_runner import Run
 from fault_server import FaultServer, hold_mid_body
 from manifest_checks import validate, wait_until
 from s3_server import S3, s3_fixture, s3_server_fixture  # noqa: F401 - the fixtures s3, s3_server
+from snapshots import altostrat_pdf
 from usage_reports.testing import VendorSimulators
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")]
 
 WORKSPACE = "ws_a1b2c3d4e5f6g7h8"
-PDF = f"altostrat-usage-{WORKSPACE}.pdf"
+PDF = altostrat_pdf(WORKSPACE)
 CSV = "web-statsig-usage-2026-10.csv"
 FOLDER = "usage/2026-10"
 PREFIX = "s3://usage-bucket/usage/{period}"

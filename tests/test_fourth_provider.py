@@ -195,7 +195,7 @@ def test_the_config_derives_its_keys_checks_and_example_from_the_declared_fields
         with pytest.raises(ConfigError) as info:
             parse_config_text("[[acme]]\naccount_id = 0\nacount = 1\n", "c.toml")
         assert info.value.problems == [
-            "c.toml: acme[1].acount: unknown key; acme entries take account_id, credential_env, name, period"
+            "c.toml: acme[1].acount: unknown key; acme entries take account_id, credential_env, credential_file, name, period"
         ]
         with pytest.raises(ConfigError) as info:
             parse_config_text("[[acme]]\naccount_id = 0\n", "c.toml")

@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 from cli_runner import MONTHLY_CONFIG, Run
 from manifest_checks import manifest_of, validate
+from snapshots import altostrat_pdf
 from usage_reports.batch import ConfigError, Record, _schema
 from usage_reports.batch._document import parse_manifest, schema
 from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY, Reply, VendorSimulators
@@ -24,7 +25,7 @@ from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY, Reply, VendorSimu
 pytestmark = pytest.mark.slow
 
 WORKSPACE = "ws_a1b2c3d4e5f6g7h8"
-ALTOSTRAT_FILE = f"altostrat-usage-{WORKSPACE}.pdf"
+ALTOSTRAT_FILE = altostrat_pdf(WORKSPACE)
 BATCH = f"""\
 [[statsig]]
 name = "project-a"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from snapshots import today
 from usage_reports import EdgeImpulseUsageReport, Period, StatsigUsageReport
 from usage_reports._contract import Expansion
 from usage_reports.batch._config import ConfigError, parse_config_text
@@ -43,7 +44,7 @@ def test_defaults_give_every_periodic_entry_last_month_in_the_zone() -> None:
     assert statsig.request.period == Period.month(2026, 10, "Europe/Berlin")
     assert statsig.filename == "project-a-statsig-usage-2026-10.csv"
     assert not isinstance(altostrat.request, Expansion)
-    assert altostrat.request.parameters() == {"workspace_id": "ws_a1b2c3d4e5f6g7h8"}
+    assert altostrat.request.parameters() == {"workspace_id": "ws_a1b2c3d4e5f6g7h8", "taken_on": today()}
     assert [pinned_4.label, pinned_5.label] == [
         "edge_impulse[2] (pinned) organization_id=1 inner_organization_id=4",
         "edge_impulse[2] (pinned) organization_id=1 inner_organization_id=5",

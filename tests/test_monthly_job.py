@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from cli_runner import MONTHLY_CONFIG, Run
+from snapshots import altostrat_pdf
 from usage_reports.testing import EdgeImpulseSimulator, VendorSimulators
 
 pytestmark = pytest.mark.slow
@@ -44,7 +45,7 @@ def test_the_same_config_gets_each_months_reports_and_a_rerun_sends_no_create_an
         files = {entry["path"] for entry in manifest["entries"]}
         assert files == {name.format(month) for name in expected_ei} | {
             f"web-statsig-usage-{month}.csv",
-            "altostrat-usage-ws_a1b2c3d4e5f6g7h8.pdf",
+            altostrat_pdf("ws_a1b2c3d4e5f6g7h8"),
         }
         assert {p.name for p in folder.iterdir()} == files | {"manifest.json"}
         for entry in manifest["entries"]:

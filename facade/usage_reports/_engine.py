@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import time
 from collections.abc import Callable, Generator
 from typing import Any, TypeVar
@@ -380,6 +381,34 @@ def _translate(
     return failure
 
 
+def _to_host(job: Job, exc: Exception) -> str:
+    """ " to HOST[:PORT]" of the failed request (never its path, query or credentials), and the base URL override
+    in effect when the host is the overridden one: " (ACME_BASE_URL is set: http://...)"."""
+    try:
+        url = exc.request.url if isinstance(exc, httpx.RequestError) else None
+    except RuntimeError:  # an httpx error raised without its request
+        url = None
+    if url is None or not url.host:
+        return ""
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    shown = f" to {printable(host)}" + (f":{url.port}" if url.port is not None else "")
+    settings = getattr(job.call, "settings", None)
+    base_url = getattr(settings, "base_url", None)
+    if not isinstance(base_url, str):
+        return shown
+    try:
+        base = httpx.URL(base_url)
+    except httpx.InvalidURL:
+        return shown
+    if base.host != url.host or base.port != url.port:
+        return shown
+    overridden = f"{base.scheme}://{host}" + (f":{base.port}" if base.port is not None else "") + base.path.rstrip("/")
+    variable = getattr(type(settings), "ENV_BASE_URL", None)
+    if isinstance(variable, str) and os.environ.get(variable, "").strip().rstrip("/") == base_url.rstrip("/"):
+        return f"{shown} ({variable} is set: {printable(overridden)})"
+    return f"{shown} (base_url={printable(overridden)})"
+
+
 def _classify(
     job: Job, exc: Exception, *, step: str, hop: str, expires: float, response: httpx.Response | None
 ) -> _AttemptFailed | None:
@@ -449,7 +478,8 @@ def _classify(
     if isinstance(exc, httpx.RequestError):
         return _AttemptFailed(
             ConnectionFailed(
-                f"{provider}: connection failed {doing}: {type(exc).__name__}: {quote(str(exc), limit=_MAX_MESSAGE)}",
+                f"{provider}: connection failed {doing}{_to_host(job, exc)}: {type(exc).__name__}: "
+                f"{quote(str(exc), limit=_MAX_MESSAGE)}",
                 provider=provider,
             ),
             retryable=True,
@@ -458,7 +488,8 @@ def _classify(
     if isinstance(exc, OSError) and step == "send":  # a custom transport's own socket error
         return _AttemptFailed(
             ConnectionFailed(
-                f"{provider}: connection failed {doing}: {printable(exc.strerror or type(exc).__name__)}",
+                f"{provider}: connection failed {doing}{_to_host(job, exc)}: "
+                f"{printable(exc.strerror or type(exc).__name__)}",
                 provider=provider,
             ),
             retryable=True,

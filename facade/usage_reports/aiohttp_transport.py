@@ -215,6 +215,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             error = _httpx_error(exc, connecting=True)
             if error is None:
                 raise
+            if isinstance(error, httpx.RequestError):
+                error.request = request  # as httpx's own transports do: the error names its host
             raise error from exc
         extensions: dict[str, object] = dict(_HTTP11)
         if response.reason:

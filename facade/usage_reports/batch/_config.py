@@ -7,6 +7,7 @@
     [[<provider name>]]              # any number of entries per provider table
     name = "project-a"               # optional: prefixes the file name
     credential_env = "MY_KEY_A"      # optional: env var holding this entry's credential
+    credential_file = "team-a.key"   # optional, instead: a file holding it (relative: in $CREDENTIALS_DIRECTORY)
     credential_type = "jwt"          # optional, where a provider takes several kinds of credential
     ...                              # the provider's own keys (`usage-reports config example`)
 
@@ -16,11 +17,19 @@ the shapes a key may take (a list of values, or a word for all of them) all
 derive from the declarations, so no provider writes config code. Unknown
 tables and keys are refused; every problem of the file is reported at once,
 each naming the entry and the key as the file spells them.
+
+A key itself is never in the config (there is no ``api_key`` key): it comes
+from the provider's variable, an entry's ``credential_env``, or an entry's
+``credential_file`` (a Docker/Kubernetes secret, a systemd ``LoadCredential=``
+file), which is refused unless it is one line, owned by the user running the
+job and neither readable nor writable by anyone else (mode 600 or 400).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,7 +43,11 @@ from .._fields import FieldError, Many, OneOf, Spec, broken, given_groups, kind_
 from .._periods import Period
 from .._providers import provider_named, providers
 
-COMMON_KEYS: Final = ("name", "credential_env", "credential_type", "period")
+COMMON_KEYS: Final = ("name", "credential_env", "credential_file", "credential_type", "period")
+#: The keys every entry may have, whatever its provider (credential_type and period: only where the provider has them).
+EVERY_ENTRY_KEYS: Final = ("name", "credential_env", "credential_file")
+#: systemd's ``LoadCredential=`` folder: a relative ``credential_file`` is looked up there when it is set.
+CREDENTIALS_DIRECTORY: Final = "CREDENTIALS_DIRECTORY"
 DEFAULTS_TABLE: Final = "defaults"
 DEFAULT_KEYS: Final = ("period", "timezone")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -68,6 +81,7 @@ class Entry:
     credential_env: str | None = None
     credential_type: str = "api_key"
     part: str | None = None  # which of the requests one table stands for, e.g. "tenant 7"
+    credential_file: str | None = None  # as the config spells it (see ``read_credential_file``)
 
     @property
     def label(self) -> str:
@@ -251,12 +265,7 @@ def _entries(
         label += f" ({fields['name']})"
     where = f"{source}: {label}"
     keys = {key.name: key for key in config_keys(provider)}
-    allowed = (
-        set(keys)
-        | {"name", "credential_env"}
-        | ({"credential_type"} if len(provider.credential_kinds) > 1 else set())
-        | ({"period"} if provider.takes_period else set())
-    )
+    allowed = set(keys) | set(EVERY_ENTRY_KEYS) | set(provider_common_keys(provider))
     problems: list[str] = []
     for given in fields:
         if given == "period" and not provider.takes_period:
@@ -284,6 +293,16 @@ def _entries(
         text = check(lambda: _str(credential_env, f"{where}.credential_env"))
         if text is not None and not _ENV_NAME.fullmatch(text):
             problems.append(f"{where}.credential_env: {text!r} is not an environment variable name")
+    credential_file = fields.get("credential_file")
+    if credential_file is not None:
+        text = check(lambda: _str(credential_file, f"{where}.credential_file"))
+        if text is not None and credential_env is not None:
+            problems.append(f"{where}.credential_file: give credential_file or credential_env, not both")
+        elif text is not None:
+            try:  # checked now, with every other problem of the file; read again when the run plans
+                read_credential_file(text, os.environ)
+            except CredentialFileError as exc:
+                problems.append(f"{where}.credential_file: {exc}")
     credential_type = fields.get("credential_type", provider.credential_kinds[0])
     if "credential_type" in allowed:
         text = check(lambda: _str(credential_type, f"{where}.credential_type"))
@@ -303,13 +322,103 @@ def _entries(
         raise ConfigError(*problems)
     if not requests:
         return []
-    entry = Entry(provider.name, index, requests[0], name, credential_env, credential_type)
+    entry = Entry(
+        provider.name, index, requests[0], name, credential_env, credential_type, credential_file=credential_file
+    )
     if len(requests) == 1:
         return [entry]
     return [
         replace(entry, request=request, part=None if isinstance(request, Expansion) else _part(request))
         for request in requests
     ]
+
+
+def provider_common_keys(provider: Provider) -> tuple[str, ...]:
+    """The common keys only some providers' entries take: credential_type (several kinds of key), period."""
+    return (("credential_type",) if len(provider.credential_kinds) > 1 else ()) + (
+        ("period",) if provider.takes_period else ()
+    )
+
+
+# --- credential files ------------------------------------------------------------------------------------------------
+
+
+class CredentialFileError(Exception):
+    """A credential_file that cannot be used: the message names the file, never what it holds."""
+
+
+def credential_path(name: str, environ: Mapping[str, str]) -> Path:
+    """Where ``credential_file = name`` is: as given when absolute, else in $CREDENTIALS_DIRECTORY when set."""
+    path = Path(name).expanduser()
+    directory = environ.get(CREDENTIALS_DIRECTORY)
+    if not path.is_absolute() and directory:
+        return Path(directory) / path
+    return path
+
+
+_ACL_USER, _ACL_GROUP_OBJ, _ACL_GROUP = 0x02, 0x04, 0x08
+
+
+def _acl_grants_only(fd: int, uid: int) -> bool:
+    """Whether the file's POSIX ACL grants access to no group and to no user other than ``uid`` (False: no ACL)."""
+    try:
+        raw = os.getxattr(fd, "system.posix_acl_access")
+    except (OSError, AttributeError):  # no ACL, or no xattrs here
+        return False
+    if len(raw) < 4 or (len(raw) - 4) % 8:
+        return False
+    for offset in range(4, len(raw), 8):
+        tag = int.from_bytes(raw[offset : offset + 2], "little")
+        permissions = int.from_bytes(raw[offset + 2 : offset + 4], "little")
+        who = int.from_bytes(raw[offset + 4 : offset + 8], "little")
+        if tag in (_ACL_GROUP_OBJ, _ACL_GROUP) and permissions:
+            return False
+        if tag == _ACL_USER and who != uid and permissions:
+            return False
+    return True
+
+
+def read_credential_file(name: str, environ: Mapping[str, str]) -> str:
+    """The one-line key a credential file holds; CredentialFileError when it is missing, empty, several lines,
+    not the user's own, or readable or writable by group or others (as ssh and the AWS CLI refuse them)."""
+    path = credential_path(name, environ)
+    shown = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        where = f" (in ${CREDENTIALS_DIRECTORY})" if path != Path(name).expanduser() else ""
+        raise CredentialFileError(f"{shown}: no such file{where}") from None
+    except OSError as exc:
+        raise CredentialFileError(f"{shown}: cannot read it ({exc.strerror or type(exc).__name__})") from None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise CredentialFileError(f"{shown}: not a regular file")
+        mode = stat.S_IMODE(info.st_mode)
+        uid = os.geteuid()
+        # systemd's LoadCredential= files are root's, mode 0400 plus an ACL letting the service's user read them:
+        # with an ACL the group bits are its mask, so what the ACL grants is checked instead.
+        private = not mode & 0o077 or (not mode & 0o007 and _acl_grants_only(file.fileno(), uid))
+        if not private:
+            raise CredentialFileError(
+                f"{shown}: readable or writable by group or others (mode {mode:03o}); chmod 600 {shown}"
+            )
+        if info.st_uid not in (uid, 0):  # as ssh: the user's own, or root's
+            raise CredentialFileError(
+                f"{shown}: owned by uid {info.st_uid}, not by the user running this job (uid {uid}) or root"
+            )
+        raw = file.read(64 * 1024 + 1)
+    if len(raw) > 64 * 1024:
+        raise CredentialFileError(f"{shown}: larger than 64 KiB, not a key")
+    try:
+        text = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise CredentialFileError(f"{shown}: not UTF-8 text") from None
+    if not text:
+        raise CredentialFileError(f"{shown}: empty")
+    if "\n" in text or "\r" in text:
+        raise CredentialFileError(f"{shown}: holds several lines; it must hold the key alone, on one line")
+    return text
 
 
 # --- requests from declared fields ---------------------------------------------------------------
@@ -510,7 +619,9 @@ def example_config() -> str:
     lines = [
         "# usage-reports fetch-all config: write it once, run it every month:",
         "#   usage-reports fetch-all usage.toml --out-dir usage/{period}",
-        "# Credentials come from the environment (or an entry's credential_env), never from this file.",
+        "# Keys never go in this file (there is no api_key key): they come from the provider's variable,",
+        "# an entry's credential_env (another variable) or credential_file (a file only you can read: chmod 600;",
+        "# a relative name is looked up in $CREDENTIALS_DIRECTORY, systemd's LoadCredential=).",
         "",
         "[defaults]",
         'period = "last-month"            # last-month, month-to-date, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD',
@@ -521,6 +632,7 @@ def example_config() -> str:
         lines.append('# name = "team-a"                # optional: prefixes the file name')
         variable = provider.credential_variables[0] if provider.credential_variables else "VARIABLE"
         lines.append(f'# credential_env = "{variable}_B"  # optional: this entry\'s own credential variable')
+        lines.append(f'# credential_file = "{provider.name}-b.key"  # optional, instead: a file holding it')
         if len(provider.credential_kinds) > 1:
             kinds = " or ".join(f'"{kind}"' for kind in provider.credential_kinds)
             lines.append(f"# credential_type = {kinds}")

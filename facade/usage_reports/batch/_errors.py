@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import attrs
 
+from .._wording import replacing_with
 from ._config import ConfigError, Problem
 
 
@@ -41,7 +42,8 @@ def names() -> Names:
 def using_names(given: Names) -> Iterator[None]:
     token = _names.set(given)
     try:
-        yield
+        with replacing_with(f"use {given.force}"):  # the core's messages (a store's object exists) say it too
+            yield
     finally:
         _names.reset(token)
 

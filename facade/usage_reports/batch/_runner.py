@@ -49,7 +49,7 @@ from .._providers import provider_for_settings, provider_named
 from .._redact import Redactor, printable
 from .._signals import STOP_SIGNALS, Terminated, exit_status
 from ..destinations import _storage as storage
-from ._config import DEFAULTS_TABLE, Config, ConfigError, Entry
+from ._config import DEFAULTS_TABLE, Config, ConfigError, CredentialFileError, Entry, read_credential_file
 from ._document import MANIFEST_NAME, Folder, is_remote, location, now_iso, read_manifest, stored_sha256
 from ._errors import Names, OutDirError, using_names
 from ._errors import names as wording
@@ -141,10 +141,20 @@ def plan(entries: list[Entry], base: BaseSettings, environ: Mapping[str, str], s
                     f"{where}.credential_env: {entry.credential_env} does not hold a valid one-line credential"
                 )
                 continue
+        if entry.credential_file is not None:  # read now, before anything is sent (see _config.read_credential_file)
+            try:
+                key = read_credential_file(entry.credential_file, environ)
+                settings = provider.with_credential(settings, entry.credential_type, key)
+            except CredentialFileError as exc:
+                problems.append(f"{where}.credential_file: {exc}")
+                continue
+            except InvalidRequest:
+                problems.append(f"{where}.credential_file: {entry.credential_file} does not hold a valid credential")
+                continue
         try:
             settings.require_credentials()
         except MissingCredentials as exc:
-            problems.append(f"{where}: {exc}; or give the entry a credential_env")
+            problems.append(f"{where}: {exc}; or give the entry a credential_env or credential_file")
             continue
         planned.append(Planned(entry, settings))
     if problems:
@@ -207,7 +217,8 @@ class RunResult:
     manifest_path: Path | str
     #: Why the run stopped, when it was interrupted (e.g. "terminated by SIGTERM").
     interruption: str | None = None
-    #: What the caller should know about the run, e.g. "the period 2026-12 has not ended: the report covers up to now".
+    #: What the caller should know although nothing failed, one line each (a period that has not ended, a
+    #: snapshot that cannot be backfilled).
     warnings: list[str] = attrs.field(factory=list)
 
     @property
@@ -887,7 +898,10 @@ async def _arun(
     with using_names(names or Names()):
         config = config.resolved(period=period, timezone=timezone, as_of=as_of)
         folder = out_dir_for(str(out_dir), config.period)
-        warnings = progress.warnings = check_periods(config, datetime.now(UTC))
+        warnings = progress.warnings = [
+            *check_periods(config, datetime.now(UTC)),
+            *backfill_warnings(config, as_of if as_of is not None else config.overrides.get("as_of")),
+        ]
         base = BaseSettings(environ, _given(settings))
         planned = plan(config.entries, base, environ, config.source)
         redactor = Redactor([*base.secrets(), *(s for item in planned for s in item.settings.secrets())])
@@ -986,6 +1000,35 @@ def _read_previous(folder: Folder) -> dict[str, Record]:
     if isinstance(folder, Path) and not folder.is_dir():
         return {}
     return read_manifest(folder).by_path()
+
+
+def backfill_warnings(config: Config, as_of: date | datetime | None) -> list[str]:
+    """One line when a backfill (``as_of`` or the batch's period in the past) has entries of snapshot providers.
+
+    Their reports have no period (they show the state when fetched): what the run saves is today's.
+    """
+    snapshots = []
+    for entry in config.entries:
+        provider = provider_named(entry.provider)
+        if provider is not None and not provider.takes_period and provider.title not in snapshots:
+            snapshots.append(provider.title)
+    if not snapshots:
+        return []
+    today = datetime.now(UTC).date()
+    as_of_day = as_of.date() if isinstance(as_of, datetime) else as_of
+    period = config.period
+    past_period = False
+    if period is not None:
+        now = datetime.now(period.end.tzinfo)
+        past_period = period.end.date() < now.date().replace(day=1)  # it ended before last month
+    if not past_period and (as_of_day is None or as_of_day >= today):
+        return []
+    what = f"{period.label}" if period is not None else f"as of {as_of_day}"
+    names = " and ".join(snapshots)
+    return [
+        f"{names} cannot be backfilled: {'its' if len(snapshots) == 1 else 'their'} reports are a snapshot of the "
+        f"day they are fetched, so the one saved is today's ({today.isoformat()}, in its file name), not {what}'s"
+    ]
 
 
 def _ignore(event: Event) -> None:

@@ -7,12 +7,13 @@ every failure becomes an error line. The exit code is the batch's.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..batch._config import Config
+from ..batch._config import Config, CredentialFileError, read_credential_file
 from ..batch._errors import CLI_NAMES
 from ..batch._records import to_json
 from ..batch._runner import DEFAULT_CONCURRENCY, BaseSettings, RunResult, replace_source, run
@@ -47,6 +48,7 @@ def run_batch(
     # Log lines of the run are redacted by ``out``: it learns every credential the run may send.
     out.add_secrets(s for settings in given.values() for s in settings.secrets())
     out.add_secrets(environ.get(entry.credential_env) for entry in config.entries if entry.credential_env)
+    out.add_secrets(_file_keys(config, environ))
     progress = out.progress()
     try:
         result = run(
@@ -69,6 +71,16 @@ def run_batch(
     return result.exit_code, result.records
 
 
+def _file_keys(config: Config, environ: Mapping[str, str]) -> list[str]:
+    """The keys of the entries' credential files (for redaction; a file that cannot be read is the run's to report)."""
+    keys = []
+    for entry in config.entries:
+        if entry.credential_file is not None:
+            with contextlib.suppress(CredentialFileError):
+                keys.append(read_credential_file(entry.credential_file, environ))
+    return keys
+
+
 def show(result: RunResult, out: Output) -> None:
     """Every failure as an error line (stderr), then the records: a JSON document, or a table and a count."""
     for warning in result.warnings:
@@ -87,8 +99,8 @@ def show(result: RunResult, out: Output) -> None:
             "exit_code": result.exit_code,
             "out_dir": str(result.out_dir),
             "manifest": str(result.manifest_path),
-            "warnings": result.warnings,
             "summary": to_json(result.summary) if result.summary is not None else None,
+            "warnings": list(result.warnings),
             "entries": [to_json(record) for record in result.records],
         }
     )

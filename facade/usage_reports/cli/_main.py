@@ -3,6 +3,7 @@
     usage-reports <provider command> [options]      one report (see --help for the commands)
     usage-reports fetch-all CONFIG.toml --out-dir DIR [--concurrency N] [--transport aiohttp]
     usage-reports demo [--out-dir DIR]
+    usage-reports sandbox [-- COMMAND...]
 
 Exit codes: 0 success; 1 the vendor or the network failed (after retries);
 2 bad usage, invalid input, bad config or missing credentials (nothing sent).
@@ -36,14 +37,16 @@ from .._periods import PERIOD_HELP, Period, zone
 from .._providers import providers
 from .._signals import exit_status, stopping_on_signals
 from .._version import __version__
+from .._wording import replacing_with
 from ..batch._config import (
-    COMMON_KEYS,
     DEFAULT_KEYS,
     DEFAULTS_TABLE,
+    EVERY_ENTRY_KEYS,
     Config,
     ConfigError,
     config_keys,
     example_config,
+    provider_common_keys,
 )
 from ..batch._runner import DEFAULT_CONCURRENCY, exit_code_of
 from ..destinations._storage import is_remote
@@ -199,6 +202,7 @@ def _config_help() -> str:
         declared = config_keys(provider)
         required = [key.name for key in declared if key.required]
         optional = [key.name for key in declared if not key.required]
+        optional = [*provider_common_keys(provider), *optional]
         keys = ", ".join(required) + ("; " if required and optional else "")
         keys += f"optional: {', '.join(optional)}" if optional else ""
         tables.append((f"[[{provider.name}]]", keys or "no keys of its own"))
@@ -208,10 +212,11 @@ def _config_help() -> str:
         [
             "CONFIG.toml lists the reports, one [[table]] per report:",
             *lines,
-            f"  any entry may also have: {', '.join(COMMON_KEYS)}",
+            f"  any entry may also have: {', '.join(EVERY_ENTRY_KEYS)}",
             f"'{PROG} config example > usage.toml' writes a commented config to start from.",
-            "Credentials stay in the environment: a provider's usual variable, or the one an entry's",
-            "credential_env names. Every mistake in the file is reported at once, naming the entry and key.",
+            "Keys never go in the config: a provider's usual variable, the variable an entry's credential_env",
+            "names, or the file its credential_file names (mode 600, yours; relative: in $CREDENTIALS_DIRECTORY).",
+            "Every mistake in the file is reported at once, naming the entry and key.",
         ]
     )
 
@@ -423,7 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print a commented fetch-all config to start from",
         description=f"'{PROG} config example > usage.toml' gives a config with every provider's keys explained.",
     )
-    config.add_argument("what", choices=["example"], help="example: a commented config on stdout")
+    config.add_argument(
+        "what", nargs="?", choices=CONFIG_WHATS, metavar="WHAT", help="example: a commented config on stdout"
+    )
     add_examples(
         config,
         ("a config to edit, with every provider's table", f"{PROG} config example > usage.toml"),
@@ -454,7 +461,45 @@ def build_parser() -> argparse.ArgumentParser:
         ("with the log of every request, each line naming its entry", f"{PROG} demo --out-dir /tmp/demo -vv"),
     )
     demo.set_defaults(handler=_demo)
+
+    sandbox = _parser(
+        commands,
+        "sandbox",
+        parents=[common],
+        help="serve the simulators on loopback and print the environment for them, or run a command against them",
+        description="Start local simulators of every provider (loopback only). Alone, print the environment that "
+        "points usage-reports at them (export lines; the keys are public sandbox values) and serve until Ctrl-C "
+        "or SIGTERM (exit 0). With '-- COMMAND...', run that usage-reports command against them and exit with its "
+        "exit code: your own config, unchanged, with every entry's credential_env or relative credential_file "
+        "given the sandbox key. Your real keys are never passed on.",
+    )
+    sandbox.add_argument(
+        "run", nargs="*", metavar="-- COMMAND", help="a usage-reports command line to run against the simulators"
+    )
+    add_examples(
+        sandbox,
+        (
+            "try your own monthly config, exactly as cron runs it",
+            f"{PROG} sandbox -- fetch-all usage.toml --out-dir /tmp/try",
+        ),
+        ("serve them; paste the printed lines into another shell", f"{PROG} sandbox"),
+    )
+    sandbox.set_defaults(handler=_sandbox)
     return parser
+
+
+def fetch_all_config(args: Sequence[str]) -> str | None:
+    """The CONFIG.toml argument of a fetch-all command line (its words after ``fetch-all``), None when it has none."""
+    fetch_all = _chosen(build_parser(), argparse.Namespace(command="fetch-all"))
+    if not isinstance(fetch_all, _Parser):
+        return None
+    fetch_all._probing = True  # a usage error raises _Probe instead of exiting: the child reports it
+    try:
+        parsed, _ = fetch_all.parse_known_args(list(args), argparse.Namespace())
+    except _Probe:
+        return None
+    config = getattr(parsed, "config", None)
+    return None if config is None else str(config)
 
 
 def _batch_options(parser: argparse.ArgumentParser) -> None:
@@ -497,7 +542,7 @@ def _listing_handler(provider: Provider, listing: Listing) -> Callable[[argparse
                 provider.name, lambda settings: listing.rows(settings, parameters)
             )
         out.result({"ok": True, "exit_code": EXIT_OK, "rows": rows})
-        if not out.json:
+        if not out.json and not out.quiet:  # -q: no text on success; --json's document is the result, kept
             print_rows(rows, listing.columns, out.stdout)
         return EXIT_OK
 
@@ -584,7 +629,7 @@ def _single(request: ReportRequest, args: argparse.Namespace, out: Output) -> in
     def advance(received: int) -> None:
         progress.advance(label, received)
 
-    with UsageReports(timeout=args.timeout, max_retries=args.max_retries) as client:
+    with UsageReports(timeout=args.timeout, max_retries=args.max_retries) as client, replacing_with("use --force"):
         progress.start(label)
         try:
             report = client.download(request, destination, overwrite=args.force, on_progress=advance)
@@ -656,7 +701,16 @@ def _manifest(args: argparse.Namespace, out: Output) -> int:
     return show(args.dir, out)
 
 
+#: What `usage-reports config` prints, and what each is.
+CONFIG_WHATS: Final = ("example",)
+
+
 def _config_example(args: argparse.Namespace, out: Output) -> int:
+    if args.what is None:
+        raise UsageError(
+            f"{PROG} config needs WHAT to print; the choices: example (a commented fetch-all config to start from: "
+            f"{PROG} config example > usage.toml)"
+        )
     out.stdout.write(example_config())
     return EXIT_OK
 
@@ -665,6 +719,14 @@ def _demo(args: argparse.Namespace, out: Output) -> int:
     from ._demo import run_demo  # the simulators load only for the demo
 
     return run_demo(out, out_dir=args.out_dir, concurrency=args.concurrency, force=args.force, timeout=args.timeout)
+
+
+def _sandbox(args: argparse.Namespace, out: Output) -> int:
+    from ._sandbox import run_sandbox  # the simulators load only for the sandbox
+
+    command: list[str] = args.run
+    config = fetch_all_config(command[1:]) if command[:1] == ["fetch-all"] else None
+    return run_sandbox(command, out, config=config)
 
 
 # --- entry point -------------------------------------------------------------------------

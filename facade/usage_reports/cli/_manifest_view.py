@@ -35,6 +35,11 @@ def load_for_display(target: str) -> Shown:
         path = Path(target).expanduser()
         if path.name == MANIFEST_NAME and path.is_file():
             path = path.parent
+        if path.exists() and not path.is_dir():
+            raise UsageError(
+                f"DIR {target}: is a file, not a folder; give the folder fetch-all wrote (its --out-dir), "
+                f"or the {MANIFEST_NAME} in it"
+            )
         if not path.is_dir():
             raise UsageError(f"DIR {target}: no such folder")
         folder = path

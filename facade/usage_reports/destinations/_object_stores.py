@@ -43,6 +43,7 @@ import attrs
 from .._exceptions import InvalidRequest, MissingCredentials, StorageError, UsageReportsError
 from .._logging import logger
 from .._redact import REDACTED, Redactor
+from .._wording import replace_hint
 
 T = TypeVar("T")
 
@@ -323,7 +324,7 @@ class ObjectStore:
             if not isinstance(exc.__cause__, PermissionError):  # 403: may write without listing; the upload will tell
                 raise
         if not overwrite and self.exists(location, lenient=True):
-            raise InvalidRequest(f"{what} {location.url!r} already exists; pass overwrite=True to replace it")
+            raise InvalidRequest(f"{what} {location.url!r} already exists; {replace_hint()} to replace it")
 
     def exists(self, location: ObjectLocation, *, lenient: bool = False) -> bool:
         """Whether the object is there; ``lenient``: a store that forbids looking (403) counts as no."""

@@ -23,6 +23,7 @@ from typing import Protocol
 
 from .._decode import BodyRefused
 from .._exceptions import InvalidRequest, StorageError
+from .._wording import replace_hint
 
 _TEMP_NAME_TRIES = 100
 _umask: int | None = None
@@ -280,7 +281,7 @@ def check_destination(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
     if destination.is_dir():
         raise InvalidRequest(f"download path {str(destination)!r} is a directory")
     if destination.exists() and not overwrite:
-        raise InvalidRequest(f"{str(destination)!r} already exists; pass overwrite=True to replace it")
+        raise InvalidRequest(f"{str(destination)!r} already exists; {replace_hint()} to replace it")
     return destination
 
 

@@ -91,9 +91,12 @@ __all__ = [
     "StatsigSimulator",
     "VendorSimulators",
     "register_simulator",
+    "sandbox_credential",
+    "sandbox_simulators",
     "simulator_for",
     "simulator_registered",
     "unregister_simulator",
+    "vendor_variables",
 ]
 
 
@@ -193,6 +196,61 @@ class VendorSimulators(SimulatorGroup):
     def report_bytes(self, report_id: int) -> bytes:
         """The exact bytes storage serves for Edge Impulse report ``report_id`` (meant for small sizes)."""
         return self.edge_impulse.report_bytes(report_id)
+
+    def environment(self) -> dict[str, str]:
+        """The variables that point the command line (or ``UsageReports()``) at these simulators.
+
+        Each built-in vendor's ``*_BASE_URL`` and its sandbox key (public test values only the simulators
+        accept), as ``usage-reports sandbox`` prints them.
+        """
+        from .. import Altostrat, EdgeImpulse, Statsig
+
+        return {
+            EdgeImpulse.ENV_BASE_URL: self.edge_impulse_url,
+            EdgeImpulse.ENV_API_KEY: sandbox_credential("edge_impulse") or "",
+            Altostrat.ENV_BASE_URL: self.altostrat_url,
+            Altostrat.ENV_TOKEN: sandbox_credential("altostrat") or "",
+            Statsig.ENV_BASE_URL: self.statsig_url,
+            Statsig.ENV_CONSOLE_API_KEY: sandbox_credential("statsig") or "",
+        }
+
+
+def sandbox_simulators(*, latency: float = 0.0) -> VendorSimulators:
+    """Every built-in vendor's simulator (not started) in a world where nothing fails: what the sandbox serves."""
+    sims = VendorSimulators(latency=latency)
+    for tenant in sims.edge_impulse.tenants():  # the default world has a failing tenant, for tests of failures
+        sims.edge_impulse.set_failing(tenant.id, False)
+    return sims
+
+
+def sandbox_credential(provider: str, kind: str = "api_key") -> str | None:
+    """The sandbox key of a built-in provider's kind of credential (``api_key``, or Edge Impulse's ``jwt``)."""
+    from ._altostrat import SANDBOX_ALTOSTRAT_TOKEN
+    from ._edge_impulse import SANDBOX_EDGE_IMPULSE_API_KEY, SANDBOX_EDGE_IMPULSE_JWT
+    from ._statsig import SANDBOX_STATSIG_CONSOLE_KEY
+
+    keys = {
+        ("edge_impulse", "api_key"): SANDBOX_EDGE_IMPULSE_API_KEY,
+        ("edge_impulse", "jwt"): SANDBOX_EDGE_IMPULSE_JWT,
+        ("altostrat", "api_key"): SANDBOX_ALTOSTRAT_TOKEN,
+        ("statsig", "api_key"): SANDBOX_STATSIG_CONSOLE_KEY,
+    }
+    return keys.get((provider, kind))
+
+
+def vendor_variables() -> tuple[str, ...]:
+    """Every environment variable the built-in vendors' settings read (credentials and base URLs)."""
+    from .. import Altostrat, EdgeImpulse, Statsig
+
+    return (
+        EdgeImpulse.ENV_API_KEY,
+        EdgeImpulse.ENV_JWT,
+        EdgeImpulse.ENV_BASE_URL,
+        Altostrat.ENV_TOKEN,
+        Altostrat.ENV_BASE_URL,
+        Statsig.ENV_CONSOLE_API_KEY,
+        Statsig.ENV_BASE_URL,
+    )
 
 
 def _edge_impulse_simulator() -> SimulatedVendor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from typing import ClassVar, Final
 
 import attrs
@@ -42,15 +43,19 @@ class AltostratUsagePdf:
         example='"ws_a1b2c3d4e5f6g7h8"',
     )
 
+    #: The UTC day the PDF is taken: it is a snapshot of the workspace's usage, with no period of its own.
+    #: Set when the request is made; its name and its manifest record carry it, so each day's is its own file.
+    taken_on: date = attrs.field(factory=lambda: datetime.now(UTC).date(), kw_only=True)
+
     provider: ClassVar[str] = "altostrat"
 
     @property
     def suggested_filename(self) -> str:
         safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in self.workspace_id)
-        return f"altostrat-usage-{safe[:100]}.pdf"
+        return f"altostrat-usage-{safe[:100]}-{self.taken_on.isoformat()}.pdf"
 
     def parameters(self) -> dict[str, object]:
-        return attrs.asdict(self)
+        return {"workspace_id": self.workspace_id, "taken_on": self.taken_on.isoformat()}
 
 
 @attrs.frozen
