@@ -68,6 +68,7 @@ class Entry:
     credential_env: str | None = None
     credential_type: str = "api_key"
     part: str | None = None  # which of the requests one table stands for, e.g. "tenant 7"
+    tenant_name: str | None = None  # the vendor's name of the request's tenant, read when the batch runs
 
     @property
     def label(self) -> str:

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from .._client import AsyncUsageReports
-from .._contract import Expansion, Provider, ProviderSettings
+from .._contract import Expansion, Provider, ProviderSettings, request_kind
 from .._exceptions import (
     APIError,
     ConnectionFailed,
@@ -62,6 +63,7 @@ __all__ = [
     "EntryFinished",
     "EntryProgressed",
     "EntryStarted",
+    "EntryWaiting",
     "Event",
     "Observer",
     "RunPlanned",
@@ -71,6 +73,8 @@ __all__ = [
     "plan",
     "run",
 ]
+
+logger = logging.getLogger("usage_reports")
 
 DEFAULT_CONCURRENCY: Final = 4
 EXIT_OK: Final = 0
@@ -172,13 +176,22 @@ class EntryProgressed:
 
 
 @attrs.frozen
+class EntryWaiting:
+    """A download waits for the vendor to build its report: ``polls`` looks so far, ``seconds`` waited in all."""
+
+    label: str
+    polls: int
+    seconds: float
+
+
+@attrs.frozen
 class EntryFinished:
     """An entry is done: downloaded, skipped or failed, as its record says."""
 
     record: Record
 
 
-Event = RunPlanned | EntryStarted | EntryProgressed | EntryFinished
+Event = RunPlanned | EntryStarted | EntryProgressed | EntryWaiting | EntryFinished
 #: Called in the run's event loop for every event: keep it quick (draw, count, log), never blocking.
 Observer = Callable[[Event], None]
 
@@ -239,7 +252,12 @@ def _record(entry: Entry, run_id: str, **fields: Any) -> Record:
         credential_env=entry.credential_env,
         path=None if isinstance(request, Expansion) else entry.filename,
         run_id=run_id,
-        **{"details": {}, **fields},
+        **{
+            "details": {},
+            "kind": "report" if isinstance(request, Expansion) else request_kind(request),
+            "tenant_name": entry.tenant_name,
+            **fields,
+        },
     )
 
 
@@ -317,7 +335,7 @@ class Batch:
             expansion = item.entry.request
             bind_logging_context(label=item.entry.label, provider=item.entry.provider)  # this task's log records
             if not isinstance(expansion, Expansion):
-                return [item]
+                return await self._named(item, [item.entry], limit)
             started_at = now_iso()
             try:
                 async with limit:
@@ -326,7 +344,7 @@ class Batch:
                 record = self._failed(item.entry, exc, f"listing {expansion.describe}: {exc}", started_at)
                 self.emit(EntryFinished(record))
                 return record
-            return [Planned(entry, item.settings) for entry in item.entry.expanded(requests)]
+            return await self._named(item, item.entry.expanded(requests), limit)
 
         results = await asyncio.gather(*(expand(item) for item in planned))
         expanded: list[Planned] = []
@@ -344,6 +362,29 @@ class Batch:
         if len(expanded) + len(failed) != len(planned):
             self.emit(RunPlanned(len(expanded) + len(failed)))
         return expanded, failed
+
+    async def _named(self, item: Planned, entries: list[Entry], limit: asyncio.Semaphore) -> list[Planned]:
+        """The entries with their tenants' names (the provider's listing, read now) and their companions (e.g. a
+        report's compute time), each companion right after its entry. A listing that fails costs the names only."""
+        provider = provider_named(item.entry.provider)
+        if provider is None:
+            return [Planned(entry, item.settings) for entry in entries]
+        names: list[str | None] = [None] * len(entries)
+        listing = provider.names(item.settings, [entry.request for entry in entries])
+        if listing is not None:
+            try:
+                async with limit:
+                    names = list(await self.client.run_flow(provider.name, lambda _: listing, settings=item.settings))
+            except UsageReportsError as exc:
+                logger.warning("%s: tenant names not listed: %s", item.entry.label, self.redact(str(exc)))
+        planned: list[Planned] = []
+        for entry, name in zip(entries, names, strict=True):
+            named = replace(entry, tenant_name=name)
+            planned.append(Planned(named, item.settings))
+            for companion in provider.companions(entry.request):
+                part = " ".join(p for p in (entry.part, request_kind(companion)) if p)
+                planned.append(Planned(replace(named, request=companion, part=part), item.settings))
+        return planned
 
     async def _one(self, item: Planned) -> Record:
         entry, label = item.entry, item.entry.label
@@ -365,6 +406,10 @@ class Batch:
         self.emit(EntryStarted(label))
 
         def progressed(received: int) -> None:
+            waiting = getattr(received, "waiting", None)
+            if waiting is not None:  # the vendor is still building the report
+                self.emit(EntryWaiting(label, waiting[0], waiting[1]))
+                return
             announced = getattr(received, "total", None)
             self.emit(EntryProgressed(label, int(received), announced if isinstance(announced, int) else None))
 
@@ -412,8 +457,7 @@ class Batch:
                     details=dict(before.details),
                     started_at=before.started_at,
                     finished_at=before.finished_at,
-                    kind=before.kind,
-                    tenant_name=before.tenant_name,
+                    tenant_name=entry.tenant_name if entry.tenant_name is not None else before.tenant_name,
                 )
         message = (
             f"{target} already exists and is not the file {MANIFEST_NAME} recorded; use {wording().force} to replace it"
