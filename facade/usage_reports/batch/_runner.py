@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -109,6 +110,40 @@ class BaseSettings:
 class Planned:
     entry: Entry
     settings: ProviderSettings
+    #: The vendor's name of the entry's tenant, looked up when the entry is downloaded (None: nothing to look up).
+    tenant_name: Callable[[], Awaitable[str | None]] | None = None
+
+
+class _Names:
+    """The tenants' names of one config entry's requests: the provider's listing, read at most once per run."""
+
+    def __init__(
+        self,
+        client: AsyncUsageReports,
+        provider: Provider,
+        settings: ProviderSettings,
+        label: str,
+        requests: list[object],
+    ) -> None:
+        self._client, self._provider, self._settings, self._label = client, provider, settings, label
+        self._requests = requests
+        self._found: asyncio.Task[list[str | None]] | None = None
+
+    async def name(self, position: int) -> str | None:
+        if self._found is None:
+            self._found = asyncio.ensure_future(self._list())
+        return (await asyncio.shield(self._found))[position]
+
+    async def _list(self) -> list[str | None]:
+        listing = self._provider.names(self._settings, self._requests)
+        if listing is not None:
+            try:
+                return list(
+                    await self._client.run_flow(self._provider.name, lambda _: listing, settings=self._settings)
+                )
+            except UsageReportsError as exc:  # the names are the record's, never a reason to fail the download
+                logger.warning("%s: the tenants' names could not be listed: %s", self._label, printable(str(exc)))
+        return [None] * len(self._requests)
 
 
 def plan(entries: list[Entry], base: BaseSettings, environ: Mapping[str, str], source: str) -> list[Planned]:
@@ -364,26 +399,19 @@ class Batch:
         return expanded, failed
 
     async def _named(self, item: Planned, entries: list[Entry], limit: asyncio.Semaphore) -> list[Planned]:
-        """The entries with their tenants' names (the provider's listing, read now) and their companions (e.g. a
-        report's compute time), each companion right after its entry. A listing that fails costs the names only."""
+        """The entries, each followed by its companions (e.g. a report's compute time), sharing one lazy lookup of
+        their tenants' names (the provider's listing, read once, and only when one of them is downloaded)."""
         provider = provider_named(item.entry.provider)
         if provider is None:
             return [Planned(entry, item.settings) for entry in entries]
-        names: list[str | None] = [None] * len(entries)
-        listing = provider.names(item.settings, [entry.request for entry in entries])
-        if listing is not None:
-            try:
-                async with limit:
-                    names = list(await self.client.run_flow(provider.name, lambda _: listing, settings=item.settings))
-            except UsageReportsError as exc:
-                logger.warning("%s: tenant names not listed: %s", item.entry.label, self.redact(str(exc)))
+        lookup = _Names(self.client, provider, item.settings, item.entry.label, [e.request for e in entries])
         planned: list[Planned] = []
-        for entry, name in zip(entries, names, strict=True):
-            named = replace(entry, tenant_name=name)
-            planned.append(Planned(named, item.settings))
+        for position, entry in enumerate(entries):
+            name = functools.partial(lookup.name, position)
+            planned.append(Planned(entry, item.settings, name))
             for companion in provider.companions(entry.request):
                 part = " ".join(p for p in (entry.part, request_kind(companion)) if p)
-                planned.append(Planned(replace(named, request=companion, part=part), item.settings))
+                planned.append(Planned(replace(entry, request=companion, part=part), item.settings, name))
         return planned
 
     async def _one(self, item: Planned) -> Record:
@@ -402,6 +430,8 @@ class Batch:
                     return self._failed(entry, exc, str(exc), now_iso())
             if present:
                 return await self._existing(entry, target, self._previous.get(entry.filename))
+        if item.tenant_name is not None and entry.tenant_name is None:
+            entry = replace(entry, tenant_name=await item.tenant_name())
         started_at = now_iso()
         self.emit(EntryStarted(label))
 
