@@ -330,6 +330,7 @@ class Batch:
     concurrency: int = DEFAULT_CONCURRENCY
     force: bool = False
     _previous: dict[str, Record] = field(default_factory=dict)
+    _lookups: dict[tuple[str, int], _Names] = field(default_factory=dict)
 
     @property
     def run_id(self) -> str:
@@ -366,11 +367,17 @@ class Batch:
     async def _expand(self, planned: list[Planned], limit: asyncio.Semaphore) -> tuple[list[Planned], list[Record]]:
         """Entries standing for requests known only at run time (every tenant...), listed now; failures recorded."""
 
+        # A config entry naming several requests (a list of tenants) became several entries: one lookup of names.
+        groups: dict[tuple[str, int], list[Entry]] = {}
+        for item in planned:
+            if not isinstance(item.entry.request, Expansion):
+                groups.setdefault((item.entry.provider, item.entry.index), []).append(item.entry)
+
         async def expand(item: Planned) -> list[Planned] | Record:
             expansion = item.entry.request
             bind_logging_context(label=item.entry.label, provider=item.entry.provider)  # this task's log records
             if not isinstance(expansion, Expansion):
-                return await self._named(item, [item.entry], limit)
+                return self._named(item, groups[item.entry.provider, item.entry.index], only=item.entry)
             started_at = now_iso()
             try:
                 async with limit:
@@ -379,7 +386,7 @@ class Batch:
                 record = self._failed(item.entry, exc, f"listing {expansion.describe}: {exc}", started_at)
                 self.emit(EntryFinished(record))
                 return record
-            return await self._named(item, item.entry.expanded(requests), limit)
+            return self._named(item, item.entry.expanded(requests))
 
         results = await asyncio.gather(*(expand(item) for item in planned))
         expanded: list[Planned] = []
@@ -398,15 +405,22 @@ class Batch:
             self.emit(RunPlanned(len(expanded) + len(failed)))
         return expanded, failed
 
-    async def _named(self, item: Planned, entries: list[Entry], limit: asyncio.Semaphore) -> list[Planned]:
-        """The entries, each followed by its companions (e.g. a report's compute time), sharing one lazy lookup of
-        their tenants' names (the provider's listing, read once, and only when one of them is downloaded)."""
+    def _named(self, item: Planned, entries: list[Entry], *, only: Entry | None = None) -> list[Planned]:
+        """The entries (or ``only`` one of them), each followed by its companions (e.g. a report's compute time),
+        sharing one lazy lookup of their tenants' names: the provider's listing, read once per config entry, and
+        only when one of its files is downloaded (a re-run that skips everything sends nothing for names)."""
         provider = provider_named(item.entry.provider)
         if provider is None:
-            return [Planned(entry, item.settings) for entry in entries]
-        lookup = _Names(self.client, provider, item.settings, item.entry.label, [e.request for e in entries])
+            return [Planned(entry, item.settings) for entry in entries if only is None or entry is only]
+        key = (item.entry.provider, item.entry.index)
+        lookup = self._lookups.get(key)
+        if lookup is None:
+            lookup = _Names(self.client, provider, item.settings, item.entry.label, [e.request for e in entries])
+            self._lookups[key] = lookup
         planned: list[Planned] = []
         for position, entry in enumerate(entries):
+            if only is not None and entry is not only:
+                continue
             name = functools.partial(lookup.name, position)
             planned.append(Planned(entry, item.settings, name))
             for companion in provider.companions(entry.request):
