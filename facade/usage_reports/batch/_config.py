@@ -331,7 +331,13 @@ def _key_help(spec: Spec) -> str:
     if spec.many is not None and spec.many.every is not None:
         text += f'; or a list of them, or "{spec.many.every}" (every one, listed each run)'
     if spec.has_default and spec.default is not None:
-        shown = f"{spec.default:g}" if isinstance(spec.default, float) else str(spec.default)
+        shown = (
+            str(spec.default).lower()  # TOML spells it true/false
+            if isinstance(spec.default, bool)
+            else f"{spec.default:g}"
+            if isinstance(spec.default, float)
+            else str(spec.default)
+        )
         text += f" (default {shown})"
     return text
 
