@@ -127,12 +127,14 @@ class _Names:
     ) -> None:
         self._client, self._provider, self._settings, self._label = client, provider, settings, label
         self._requests = requests
-        self._found: asyncio.Task[list[str | None]] | None = None
+        self._found: list[str | None] | None = None
+        self._lock = asyncio.Lock()  # the first download of the entry lists, the others wait for its answer
 
     async def name(self, position: int) -> str | None:
-        if self._found is None:
-            self._found = asyncio.ensure_future(self._list())
-        return (await asyncio.shield(self._found))[position]
+        async with self._lock:
+            if self._found is None:
+                self._found = await self._list()
+        return self._found[position]
 
     async def _list(self) -> list[str | None]:
         listing = self._provider.names(self._settings, self._requests)
