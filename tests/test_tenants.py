@@ -298,5 +298,9 @@ def test_tenant_names_reach_the_terminal_escaped_in_every_table(
     rows = [line for line in fetched.stdout.splitlines() if line.startswith("edge_impulse")]
     assert len(rows) == 2  # a report and a compute time: one line each, no row split by a newline
     assert all("Evil\\x1b[2J\\x07\\r\\nCorp" in row for row in rows)
+    shown = run("manifest", "out")
+    assert shown.returncode == 0, shown.stderr
+    assert not set(shown.stdout) & {"\x1b", "\x07", "\r"}
+    assert len([line for line in shown.stdout.splitlines() if "Evil\\x1b[2J\\x07\\r\\nCorp" in line]) == 2
     names = {e["tenant_name"] for e in _manifest(tmp_path / "out")["entries"]}
     assert names == {EVIL}  # the manifest keeps the name as the vendor has it (JSON escapes it)
