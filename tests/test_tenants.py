@@ -9,6 +9,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
+import re
+import subprocess
+import sys
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -304,3 +309,48 @@ def test_tenant_names_reach_the_terminal_escaped_in_every_table(
     assert len([line for line in shown.stdout.splitlines() if "Evil\\x1b[2J\\x07\\r\\nCorp" in line]) == 2
     names = {e["tenant_name"] for e in _manifest(tmp_path / "out")["entries"]}
     assert names == {EVIL}  # the manifest keeps the name as the vendor has it (JSON escapes it)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_fetch_all_on_a_terminal_shows_a_tenant_waiting_for_its_report(
+    tmp_path: Path, simulators: VendorSimulators, vendor_env: dict[str, str]
+) -> None:
+    import pty
+
+    _world(simulators, "Acme")
+    _ei(simulators).pending_polls = 4  # the report this run creates stays pending for four polls
+    (tmp_path / "usage.toml").write_text(ALL_TENANTS.replace("0.01", "0.2"), encoding="utf-8")
+    leader, follower = pty.openpty()
+    received = bytearray()
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            received.extend(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "usage_reports", "fetch-all", "usage.toml", "--out-dir", "out"],
+            cwd=tmp_path,
+            env={**vendor_env, "COLUMNS": "200"},
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(follower)
+        reader.join(5)
+        os.close(leader)
+    assert result.returncode == 0, received.decode("utf-8", "replace")
+    drawn = received.decode("utf-8", "replace")
+    assert "edge_impulse[1] organization_id=1 inner_organization_id=2 " in drawn
+    assert re.search(r"waiting for report \(poll [1-4], \d+ s\)", drawn)
