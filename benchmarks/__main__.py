@@ -37,6 +37,7 @@ BENCHMARKS: dict[str, str] = {
     "B6": "benchmarks.b6_codegen",
     "B7": "benchmarks.b7_month_end",
     "B8": "benchmarks.b8_batch",
+    "B9": "benchmarks.b9_usage",
 }
 DEFAULT_JSON = REPO_ROOT / "benchmarks" / "results" / "latest.json"
 

@@ -1,10 +1,11 @@
 """B5: the cost of ``import usage_reports`` against ``import httpx``, in fresh interpreters.
 
 Each round runs fresh ``python -c`` processes in rotating order: ``pass``,
-``import httpx``, ``import usage_reports`` (judged), and, reported beside it,
-the line a user writes first (``from usage_reports import UsageReports,
-StatsigUsageReport``) and a client ready to send (``UsageReports()`` built,
-against ``httpx.Client()`` built). A cost is the wall time above the bare
+``import httpx``, ``import usage_reports`` and the line a user writes first
+(``from usage_reports import UsageReports, StatsigUsageReport``), both judged
+(issue 22: <= 1.2x ``import httpx`` on wall and CPU time), and, reported
+beside them, a client ready to send (``UsageReports()`` built, against
+``httpx.Client()`` built). A cost is the wall time above the bare
 interpreter of the same round; each ratio is computed per round, and the
 median is judged. The children's CPU time (``os.wait4``) is kept beside the
 wall time: on a shared machine it is the steadier of the two.
@@ -171,11 +172,21 @@ def run(mode: Mode) -> BenchmarkResult:
         f"`{FIRST_LINE}`",
         "first_line",
         "httpx",
-        "(reported)",
-        False,
+        f"<= {TARGET}x import httpx",
+        True,
         f"above import httpx (-X importtime, self): {_breakdown_text(first_groups)}",
     )
     first_figure.extra.update({f"above_httpx_{name}_ms": round(ms, 2) for name, ms in first_groups.items()})
+    first_cpu_figure = figure(
+        "B5-first-line-cpu",
+        "same, CPU time (user + system) above bare start",
+        "first_line",
+        "httpx",
+        f"<= {TARGET}x import httpx",
+        True,
+        "the steadier clock on a shared machine",
+        clock="cpu",
+    )
     client_figure = figure(
         "B5-client",
         "same + UsageReports() built and closed",
@@ -198,6 +209,6 @@ def run(mode: Mode) -> BenchmarkResult:
     return BenchmarkResult(
         id="B5",
         title="import usage_reports vs import httpx",
-        figures=[import_figure, import_cpu_figure, first_figure, client_figure],
+        figures=[import_figure, import_cpu_figure, first_figure, first_cpu_figure, client_figure],
         notes=notes,
     )

@@ -31,7 +31,8 @@ Some slot serves at least ``ceil(200 / C)`` tenants, so the batch needs at
 least ``ceil(200 / C) x 0.5 s``. Statsig's limits cannot bind: each key sends one
 request (``(ceil(1 / 100) - 1) x 10 s = 0``). Volume (about 13 MiB) is
 milliseconds on loopback. The bound is therefore the polling one; the ratio is
-wall / bound, and the target is 1.25x.
+wall / bound; the targets are issue 22's, 1.3x at 16 slots over either transport
+and 2x at 64 over aiohttp, and 1.25x (ours) at 4; 64 over httpx is reported.
 It counts no time for a request (a round trip has no floor independent of the
 machine and its load); what each tenant of a slot cost beyond its pauses,
 ``(wall - bound) / ceil(200 / C)``, is in each row's note, with the load.
@@ -66,6 +67,10 @@ from ._child import ChildServer
 from ._common import REPO_ROOT, BenchmarkResult, Figure, Mode, Spread, child_env, log
 
 TARGET = 1.25
+#: Issue 22's targets where it sets one: (concurrency, transport) -> most wall / bound. Others: TARGET (c4, ours)
+#: or none (c64 over httpx, reported).
+TARGETS: dict[tuple[int, str], float | None] = {(16, "httpx"): 1.3, (16, "aiohttp"): 1.3, (64, "aiohttp"): 2.0}
+TARGETS[(64, "httpx")] = None
 AS_OF = "2026-11-02"  # relative periods count from here: last-month is October 2026
 WHITELABEL = 1
 FIRST_TENANT = 2
@@ -368,6 +373,7 @@ def _figure(world: World, job: Run, concurrency: int, transport: str) -> Figure:
     rounds = math.ceil(world.tenants / concurrency)
     created = per_tenant(job, "created")
     beyond = (job.wall - bound) / rounds  # what each tenant a slot serves costs beyond its pauses, start included
+    target = TARGETS.get((concurrency, transport), TARGET)
     log(
         f"B7 c={concurrency} {transport}: {job.wall:.2f} s (bound {bound:.2f} s), cpu {job.cpu:.2f} s,"
         f" server cpu {job.stats['cpu']:.2f} s, load {job.load:.2f}"
@@ -380,8 +386,8 @@ def _figure(world: World, job: Run, concurrency: int, transport: str) -> Figure:
         reference=bound,
         unit="s",
         ratio=Spread.of([job.wall / bound]),
-        target=f"<= {TARGET}x polling bound",
-        passed=job.wall / bound <= TARGET,
+        target="(reported)" if target is None else f"<= {target}x polling bound",
+        passed=None if target is None else job.wall / bound <= target,
         note=(
             f"bound ceil({world.tenants}/{concurrency}) x {world.waits():.2f} s; {beyond * 1000:.0f} ms per tenant"
             f" of a slot beyond its pauses; CPU: job {job.cpu:.2f} s, simulators {job.stats['cpu']:.2f} s;"

@@ -5,7 +5,8 @@ instructions a client executes per request does not. ``python -m benchmarks.inst
 ``valgrind --tool=cachegrind --cache-sim=no`` (valgrind must be installed; it is not a Python package):
 
 - ``fanout``: B3's fan-out (500 Statsig reports, 32 at a time) through bare aiohttp and through
-  ``AsyncUsageReports`` over ``AiohttpTransport``, the simulators in their own, uninstrumented, process;
+  ``AsyncUsageReports`` over ``AiohttpTransport`` (``--clients`` adds plain httpx and the facade's default
+  transport), the simulators in their own, uninstrumented, process;
 - ``no-io``: the facade's own request and response path, ``AsyncUsageReports.fetch`` over an in-process
   transport that answers at once (no socket, no event-loop waiting).
 
@@ -63,10 +64,13 @@ def _run_fanout(client: str, rounds: int) -> None:
     with SimulatorProcess(latency=b3_fanout.LATENCY) as sim:
         settings = Statsig(console_api_key=SANDBOX_STATSIG_CONSOLE_KEY, base_url=sim.urls["statsig"], rate_limits=())
         for _ in range(rounds):
+            url = sim.urls["statsig"] + REPORT_PATH
             if client == "aiohttp":
-                asyncio.run(b3_fanout._aiohttp_round(sim.urls["statsig"] + REPORT_PATH, _headers(settings), requests))  # type: ignore[arg-type]
+                asyncio.run(b3_fanout._aiohttp_round(url, _headers(settings), requests))  # type: ignore[arg-type]
+            elif client == "httpx":
+                asyncio.run(b3_fanout._httpx_round(url, _headers(settings), requests))  # type: ignore[arg-type]
             else:
-                asyncio.run(b3_fanout._facade_round("facade-aiohttp", settings, requests))  # type: ignore[arg-type]
+                asyncio.run(b3_fanout._facade_round(client, settings, requests))  # type: ignore[arg-type]
 
 
 def _run_no_io(count: int) -> None:
@@ -113,6 +117,12 @@ def _count(root: str, *program: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.instructions", description=__doc__)
     parser.add_argument("--root", default=str(REPO_ROOT), help="the checkout whose facade/ and generated/ to measure")
+    parser.add_argument(
+        "--clients",
+        default="aiohttp,facade-aiohttp",
+        help="fan-out clients, comma-separated: aiohttp, facade-aiohttp, httpx (plain), facade (default transport)",
+    )
+    parser.add_argument("--no-io", action=argparse.BooleanOptionalAction, default=True, help="also the no-I/O path")
     parser.add_argument("--run", nargs="+", help=argparse.SUPPRESS)  # the measured program itself
     args = parser.parse_args(argv)
     if args.run:
@@ -126,9 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed: this measurement needs it (apt install valgrind)")
     root = os.path.abspath(args.root)
-    for client in ("aiohttp", "facade-aiohttp"):
+    for client in args.clients.split(","):
         short, long = _count(root, client, "1"), _count(root, client, "3")
         print(f"fan-out, {client}: {(long - short) / (2 * FANOUT_REQUESTS):,.0f} instructions per request")
+    if not args.no_io:
+        return 0
     short, long = _count(root, "no-io", str(NO_IO_SHORT)), _count(root, "no-io", str(NO_IO_LONG))
     print(f"no I/O, facade fetch: {(long - short) / (NO_IO_LONG - NO_IO_SHORT):,.0f} instructions per fetch")
     return 0

@@ -51,6 +51,11 @@ class S3Request:
         return None
 
     @property
+    def put_object(self) -> bool:
+        """A PutObject (not a part of a multipart upload)."""
+        return self.method == "PUT" and "uploadId" not in self.query and "partNumber" not in self.query
+
+    @property
     def writes(self) -> bool:
         return self.method in ("PUT", "POST", "DELETE")
 
@@ -65,7 +70,14 @@ class Faults:
     """Hold this UploadPart until ``release`` is set; ``part_held`` is set when it arrives."""
     part_held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
+    hold_put: bool = False
+    """Hold the first PutObject until ``release`` is set; ``put_held`` is set when it arrives, ``held_answered``
+    once the server has answered it (after the release)."""
+    put_held: threading.Event = field(default_factory=threading.Event)
+    held_answered: threading.Event = field(default_factory=threading.Event)
     deny_head: bool = False
+    deny_puts: str | None = None
+    """Answer every PUT with 403 AccessDenied and this message (as stores that name the key they refuse)."""
     """Answer every HEAD with 403, as for a policy that allows s3:PutObject but no reads or listing."""
     aborted: threading.Event = field(default_factory=threading.Event)
     """Set when an AbortMultipartUpload has been answered."""
@@ -113,15 +125,26 @@ class S3Server:
             if request.method == "HEAD" and faults.deny_head:
                 start_response("403 Forbidden", [("Content-Type", "application/xml")])
                 return [b""]
+            if request.method == "PUT" and faults.deny_puts is not None:
+                environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+                start_response("403 Forbidden", [("Content-Type", "application/xml")])
+                return [_ACCESS_DENIED.replace(b"Access Denied", faults.deny_puts.encode())]
             part = request.part_number
-            if part is not None and part == faults.hold_part:
-                faults.part_held.set()
+            held = (part is not None and part == faults.hold_part) or (
+                request.put_object and faults.hold_put and not faults.put_held.is_set()
+            )
+            if held:
+                (faults.put_held if request.put_object else faults.part_held).set()
                 faults.release.wait(timeout=60)
             if part is not None and part == faults.fail_part:
                 environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
                 start_response("403 Forbidden", [("Content-Type", "application/xml")])
                 return [_ACCESS_DENIED]
-            body = app(environ, start_response)
+            try:
+                body = app(environ, start_response)
+            finally:
+                if held:
+                    faults.held_answered.set()
             if request.method == "DELETE" and "uploadId" in request.query:
                 faults.aborted.set()
             return body

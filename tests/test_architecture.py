@@ -189,7 +189,7 @@ def test_the_core_and_vendor_homes_name_no_argparse_cli_batch_or_testing() -> No
     """Each field is declared once as data: no vendor home (nor the contract) builds a parser or reads a config."""
     offenders = []
     for relative, path in _modules().items():
-        if not _LOWER_LAYERS.match(relative) or relative.endswith("_simulator.py"):
+        if not _LOWER_LAYERS.match(relative):
             continue
         imports = _every_import(relative, path)
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -201,3 +201,29 @@ def test_the_core_and_vendor_homes_name_no_argparse_cli_batch_or_testing() -> No
             offenders.append(relative)
     assert len([r for r in _modules() if _LOWER_LAYERS.match(r)]) >= 25
     assert offenders == []
+
+
+def _contract(contract_id: str) -> dict[str, object]:
+    import tomllib
+
+    document = tomllib.loads((PACKAGE.parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts: list[dict[str, object]] = document["tool"]["importlinter"]["contracts"]
+    return next(contract for contract in contracts if contract["id"] == contract_id)
+
+
+def test_the_import_linter_core_contract_names_every_core_module() -> None:
+    """`nox -s lint` enforces the layers with import-linter; a new core module must be under its core contract."""
+    core = {
+        _module_name(relative).split(".")[1]
+        for relative in _modules()
+        if not relative.startswith(("cli/", "batch/", "usage/", "testing/")) and relative not in ("__init__.py",)
+    }
+    core.discard("__main__")  # the entry point runs the command line: it is above every layer
+    sources = _contract("core")["source_modules"]
+    assert isinstance(sources, list)
+    listed = {name.split(".")[1] for name in sources if name != "usage_reports"}
+    assert "usage_reports" in sources
+    assert core == listed
+    forbidden = _contract("core")["forbidden_modules"]
+    assert isinstance(forbidden, list)
+    assert set(forbidden) >= {"usage_reports.cli", "usage_reports.batch", "usage_reports.testing"}

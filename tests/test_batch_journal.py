@@ -75,14 +75,18 @@ def test_an_exception_in_the_run_writes_what_finished_as_interrupted(tmp_path: P
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
 
 
-def test_a_run_stopped_before_finishing_anything_leaves_a_folder_without_manifest_as_it_was(tmp_path: Path) -> None:
+def test_a_run_stopped_before_finishing_anything_leaves_only_a_manifest_saying_interrupted(tmp_path: Path) -> None:
+    """So that `usage-reports manifest DIR` can report the interrupted run (no journal or lock is left)."""
+
     def stopped_run() -> None:
         with RunState(tmp_path):
             raise KeyboardInterrupt("stop")
 
     with pytest.raises(KeyboardInterrupt, match="stop"):
         stopped_run()
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
+    document = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert (document["summary"]["state"], document["summary"]["entries"], document["entries"]) == ("interrupted", 0, [])
 
 
 def test_a_journal_with_a_torn_last_line_is_folded_into_the_manifest_by_the_next_run(tmp_path: Path) -> None:

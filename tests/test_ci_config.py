@@ -59,7 +59,7 @@ def test_ci_runs_the_default_nox_sessions_on_every_supported_python() -> None:
     runs = [step["run"] for step in job["steps"] if "run" in step]
     assert runs[-1] == ".venv/bin/nox"  # the default set, exactly what `nox` runs locally
     noxfile = (REPO / "noxfile.py").read_text(encoding="utf-8")
-    assert 'nox.options.sessions = ["lint", "typecheck", "codegen_check", "tests", "workflows"]' in noxfile
+    assert 'nox.options.sessions = ["lint", "typecheck", "codegen_check", "tests", "workflows", "extras"]' in noxfile
     assert "pull_request" in workflow[True]  # YAML reads the key `on` as True
 
 

@@ -163,16 +163,27 @@ async def _fan_out(servers: Servers, transport: str, reports: list[EdgeImpulseUs
         return await asyncio.gather(*(one(report) for report in reports))
 
 
+async def _one_at_a_time(servers: Servers, reports: list[EdgeImpulseUsageReport]) -> list[bytes | None]:
+    async with AsyncUsageReports(edge_impulse=servers.settings(), environ={}, max_retries=0) as client:
+        return [(await client.fetch(report)).content for report in reports]
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
 @pytest.mark.parametrize("servers", ["empty", "small", "chunked"], indirect=True)
-def test_sequential_fetches_through_the_302_keep_one_connection_per_host(servers: Servers) -> None:
-    with UsageReports(edge_impulse=servers.settings(), environ={}, max_retries=0) as client:
-        for report in _reports(5):
-            assert client.fetch(report).content == REPORT
-    assert (servers.api.requests, servers.storage.requests) == (5, 5)
+def test_sequential_fetches_through_the_302_keep_one_connection_per_host(servers: Servers, kind: str) -> None:
+    reports = _reports(20)
+    if kind == "sync":
+        with UsageReports(edge_impulse=servers.settings(), environ={}, max_retries=0) as client:
+            contents = [client.fetch(report).content for report in reports]
+    else:
+        contents = asyncio.run(_one_at_a_time(servers, reports))
+    assert contents == [REPORT] * 20
+    assert (servers.api.requests, servers.storage.requests) == (20, 20)
     assert (servers.api.accepted, servers.storage.accepted) == (1, 1)
 
 
-@pytest.mark.parametrize("slots", [8, 16])  # 16 slots on two hosts: past httpx's default of 20 idle connections kept
+#: 32 slots on two hosts: 64 connections, past httpx's default of 20 kept (which its pool counts over all connections).
+@pytest.mark.parametrize("slots", [8, 32])
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
 @pytest.mark.parametrize("servers", ["empty", "small", "chunked"], indirect=True)
 def test_async_batch_opens_at_most_one_connection_per_host_per_concurrent_slot(

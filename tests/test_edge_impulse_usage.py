@@ -25,8 +25,8 @@ from usage_reports import (
     UnexpectedResponse,
     UsageReports,
 )
-from usage_reports._providers.edge_impulse._simulator import daily_usage, total_minutes
 from usage_reports.testing import EdgeImpulseSimulator, VendorSimulators
+from usage_reports.testing._edge_impulse import daily_usage, total_minutes
 
 OCTOBER = Period.month(2026, 10)
 

@@ -588,14 +588,23 @@ def test_a_stop_signal_mid_download_leaves_nothing_and_exits_128_plus_signum(
 
 
 @pytest.mark.slow
-def test_sigterm_mid_fetch_all_leaves_no_partial_file_and_exits_143(fault: FaultServer, tmp_path: Path) -> None:
+def test_sigterm_before_any_entry_finished_leaves_no_partial_file_a_manifest_saying_interrupted_and_exits_143(
+    fault: FaultServer, tmp_path: Path
+) -> None:
     config = tmp_path / "usage.toml"
     config.write_text("[[statsig]]\nstart = 2026-10-01\nend = 2026-11-01\n", encoding="utf-8")
     child = _stop_mid_download(fault, tmp_path, ["fetch-all", str(config), "--out-dir", "out"], signal.SIGTERM)
     _, stderr = child.communicate()
     assert child.returncode == 143, stderr
     assert "stopped by SIGTERM" in stderr
-    assert sorted(p.name for p in tmp_path.rglob("*")) == ["out", "usage.toml"]
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["manifest.json", "out", "usage.toml"]
+    document = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert (document["summary"]["state"], document["summary"]["entries"], document["entries"]) == ("interrupted", 0, [])
+    shown = subprocess.run(
+        [sys.executable, "-m", "usage_reports", "manifest", "out"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert shown.returncode == 1
+    assert "DID NOT FINISH" in shown.stdout
 
 
 def test_the_cli_escapes_terminal_control_characters_in_what_it_prints(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
 from facade_runner import sandbox_settings
-from usage_reports import AsyncUsageReports, EdgeImpulseUsageReport, UsageReports
+from usage_reports import AsyncUsageReports, EdgeImpulseUsageReport, Statsig, StatsigUsageReport, UsageReports
 from usage_reports._urls import origin
 from usage_reports.testing import Reply, VendorSimulators
 
@@ -85,3 +88,56 @@ def test_a_closed_client_given_a_transport_refuses_to_send_as_httpx_does(
         with pytest.raises(RuntimeError, match="the client has been closed"):
             asyncio.run(go())
     assert simulators.requests == []
+
+
+class _Proxy(BaseHTTPRequestHandler):
+    """A forward proxy that answers every request itself, recording the target it was asked for."""
+
+    protocol_version = "HTTP/1.1"
+    targets: list[str]
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+    def do_GET(self) -> None:
+        self.targets.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv")
+        self.send_header("Content-Length", "4")
+        self.end_headers()
+        self.wfile.write(b"a,b\n")
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_the_library_s_own_client_sends_through_the_proxy_the_environment_names(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    targets: list[str] = []
+    handler = type("Proxy", (_Proxy,), {"targets": targets})
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+    settings = Statsig(
+        console_api_key="console-test", base_url="http://127.0.0.2:9", rate_limits=()
+    )  # nothing there: only the proxy answers
+    report = StatsigUsageReport(end=date(2026, 11, 1))
+    try:
+        if kind == "sync":
+            with UsageReports(settings, environ={}, max_retries=0) as client:
+                content = client.fetch(report).content
+        else:
+
+            async def go() -> bytes | None:
+                async with AsyncUsageReports(settings, environ={}, max_retries=0) as client:
+                    return (await client.fetch(report)).content
+
+            content = asyncio.run(go())
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+        thread.join(5)
+    assert content == b"a,b\n"
+    assert [target.split("?")[0] for target in targets] == [
+        "http://127.0.0.2:9/console/v1/project/usage_billing/report"
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import io
+import subprocess
 import sys
 import threading
 import uuid
@@ -20,6 +21,7 @@ from typing import Any
 import fsspec
 import pytest
 from facade_runner import run, sandbox_settings
+from fsspec.registry import _registry
 from fsspec.spec import AbstractBufferedFile, AbstractFileSystem
 from usage_reports import (
     AltostratUsagePdf,
@@ -29,7 +31,7 @@ from usage_reports import (
     UnexpectedResponse,
 )
 from usage_reports.destinations import _storage as storage
-from usage_reports.destinations._object_stores import FsspecStore, ObjectLocation, redact_storage_text
+from usage_reports.destinations._object_stores import ObjectLocation, ObjectStore, redact_storage_text
 from usage_reports.destinations._storage import RemoteSink
 from usage_reports.testing import Reply, VendorSimulators
 
@@ -83,6 +85,7 @@ def test_store_package_not_installed_names_the_extra_before_any_request(
     simulators: VendorSimulators, monkeypatch: pytest.MonkeyPatch, url: str, module: str, extra: str
 ) -> None:
     monkeypatch.setitem(sys.modules, module, None)  # import fails, as when the extra is not installed
+    monkeypatch.delitem(_registry, url.split(":", 1)[0], raising=False)  # fsspec as if it never imported it
     expected = rf"^download destination '{url}' needs {module}: pip install 'usage-reports\[{extra}\]'"
     with pytest.raises(InvalidRequest, match=expected):
         run("async", sandbox_settings(simulators), "download", EdgeImpulseUsageReport(1, 2, 3), url)
@@ -237,8 +240,7 @@ class StagedFile(AbstractBufferedFile):  # type: ignore[misc]
 
 
 def staged_upload(fs: StagingFileSystem, data: bytes, *, overwrite: bool = False) -> None:
-    store = FsspecStore("gs", fs)
-    store.upload(
+    ObjectStore(fs).upload(
         ObjectLocation("gs", "bkt", "r.csv"),
         io.BytesIO(data),
         len(data),
@@ -262,9 +264,9 @@ def test_staged_upload_publishes_the_whole_file(publish_at_close: bool) -> None:
 @pytest.mark.parametrize("publish_at_close", STAGING)
 def test_staged_upload_failing_midway_is_discarded_and_never_published(publish_at_close: bool) -> None:
     fs = StagingFileSystem(publish_at_close=publish_at_close)
-    fs.fail_after = 5_000
-    data = b"x" * (3 * 8 * 1024 * 1024)  # three blocks: the second write fails
-    with pytest.raises(StorageError, match=r"^gs://bkt/r\.csv: could not upload the report: ConnectionResetError"):
+    fs.fail_after = 9 * 1024 * 1024
+    data = b"x" * (3 * 8 * 1024 * 1024)  # three parts: the second one fails
+    with pytest.raises(StorageError, match=r"^gs://bkt/r\.csv: could not upload part 2: ConnectionResetError"):
         staged_upload(fs, data)
     gc.collect()  # a half-written file object must not publish itself when collected
     assert fs.published == {}
@@ -281,6 +283,16 @@ def test_staged_upload_refused_at_commit_when_the_object_appeared(publish_at_clo
         staged_upload(fs, b"new")
     assert fs.published == {"bkt/r.csv": b"someone else's"}
     assert fs.discarded == ["bkt/r.csv"]
+
+
+def test_staged_uploads_stay_out_of_fsspecs_shared_transaction() -> None:
+    """fsspec's open(autocommit=False) files every such file in the filesystem's one shared transaction, for good
+    (a later ``with fs.transaction`` would commit or discard them all again); the store's own uploads do not."""
+    fs = StagingFileSystem()
+    for _ in range(3):
+        fs.published.clear()
+        staged_upload(fs, b"a,b\n")
+    assert fs._transaction is None or list(fs._transaction.files) == []
 
 
 # --- helpers for a manifest beside the reports ----------------------------------------------------------
@@ -317,6 +329,23 @@ def test_local_write_text_atomic_leaves_no_temporary_file(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
     with pytest.raises(InvalidRequest, match=r"folder '.*missing' does not exist"):
         storage.write_text_atomic(tmp_path / "missing" / "manifest.json", "{}\n")
+
+
+def test_fsspec_and_the_stores_load_only_when_a_url_is_used(tmp_path: Path) -> None:
+    """The destinations package, local paths and streams never import fsspec or a store's package."""
+    script = (
+        "import sys\n"
+        "from usage_reports import destinations\n"
+        f"folder = {str(tmp_path)!r}\n"
+        "destinations.write_text_atomic(destinations.join(folder, 'm.json'), '{}')\n"
+        "assert destinations.exists(destinations.join(folder, 'm.json'))\n"
+        "assert not destinations.is_remote(folder) and destinations.is_remote('s3://b/k')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fsspec', 's3fs', 'botocore', 'aiobotocore')))\n"
+        "destinations.resolve('memory://b/k')\n"
+        "print('fsspec' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.splitlines() == ["[]", "True"]
 
 
 # --- the log guard's patterns, for credentials it was not told about (rotated session tokens) ---------------

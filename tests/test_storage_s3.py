@@ -11,11 +11,23 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import signal
+import subprocess
+import sys
 import traceback
 
 import pytest
+from cli_runner import vendor_environment
 from facade_runner import run, sandbox_settings
-from s3_server import S3, STORAGE_SECRETS, s3_fixture, s3_server_fixture  # noqa: F401 - the fixtures s3, s3_server
+from s3_server import (  # noqa: F401 - the fixtures s3, s3_server
+    ACCESS_KEY_ID,
+    S3,
+    SECRET_ACCESS_KEY,
+    SESSION_TOKEN,
+    STORAGE_SECRETS,
+    s3_fixture,
+    s3_server_fixture,
+)
 from usage_reports import (
     AltostratUsagePdf,
     AsyncUsageReports,
@@ -83,7 +95,8 @@ def test_truncated_vendor_body_sends_nothing_to_the_store(simulators: VendorSimu
     simulators.queue("altostrat", truncated_pdf())
     with pytest.raises(UnexpectedResponse, match="truncated"):
         run(kind, sandbox_settings(simulators), "download", AltostratUsagePdf("ws_a1"), s3.url("usage.pdf"))
-    assert [r.method for r in s3.requests] == ["HEAD", "HEAD"]  # the bucket and the object, checked before
+    assert [r.method for r in s3.requests][:2] == ["HEAD", "HEAD"]  # the bucket and the object, checked before
+    assert [r for r in s3.requests if r.writes] == []
     assert s3.keys() == []
 
 
@@ -118,6 +131,34 @@ def test_overwrite_replaces_an_existing_object(simulators: VendorSimulators, s3:
     )
     assert s3.get("usage.pdf").startswith(b"%PDF-")
     assert report.sha256 == hashlib.sha256(s3.get("usage.pdf")).hexdigest()
+
+
+def test_a_failed_overwrite_leaves_the_old_object_whole(simulators: VendorSimulators, s3: S3) -> None:
+    """With overwrite the upload is unconditional, and still atomic: the old object stays until the new one is whole."""
+    s3.put("r.csv", b"last month's report")
+    simulators.set_report_size(3, LARGE)
+    s3.faults.fail_part = 2
+    with pytest.raises(StorageError, match="could not upload part 2"):
+        run(
+            "sync",
+            sandbox_settings(simulators),
+            "download",
+            EdgeImpulseUsageReport(1, 2, 3),
+            s3.url("r.csv"),
+            overwrite=True,
+        )
+    assert s3.get("r.csv") == b"last month's report"
+    assert s3.multipart_uploads() == []
+    s3.faults.fail_part = None
+    run(
+        "sync",
+        sandbox_settings(simulators),
+        "download",
+        EdgeImpulseUsageReport(1, 2, 3),
+        s3.url("r.csv"),
+        overwrite=True,
+    )
+    assert s3.get("r.csv") == simulators.report_bytes(3)
 
 
 @pytest.mark.parametrize("size", [4096, LARGE], ids=["single-put", "multipart"])
@@ -235,6 +276,26 @@ def test_storage_credentials_never_reach_logs_reprs_or_errors(
             assert secret not in text, f"a storage credential in the {where}"
 
 
+def test_credentials_read_from_the_aws_files_never_reach_errors_that_echo_them(
+    simulators: VendorSimulators, s3: S3, monkeypatch: pytest.MonkeyPatch, tmp_path: pytest.TempPathFactory
+) -> None:
+    """Some stores name the refused key in their error message; credentials from ~/.aws are redacted as well."""
+    credentials = tmp_path / "credentials"  # type: ignore[operator]
+    credentials.write_text(
+        f"[default]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {SECRET_ACCESS_KEY}\n"
+        f"aws_session_token = {SESSION_TOKEN}\n"
+    )
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    s3.faults.deny_puts = f"The access key {ACCESS_KEY_ID} (token {SESSION_TOKEN}) may not write here"
+    with pytest.raises(StorageError, match=r"could not upload the report: PermissionError: .*may not write") as refused:
+        run("sync", sandbox_settings(simulators), "download", EdgeImpulseUsageReport(1, 2, 3), s3.url("r.csv"))
+    shown = str(refused.value) + "".join(traceback.format_exception(refused.value))
+    for secret in STORAGE_SECRETS:
+        assert secret not in shown
+
+
 def test_credentials_in_the_url_are_refused_and_not_shown(simulators: VendorSimulators, s3: S3) -> None:
     secret = "wJalrXUtnFEMI-not-a-real-secret"
     with pytest.raises(InvalidRequest, match="carries credentials") as refused:
@@ -263,3 +324,64 @@ def test_manifest_helpers_work_beside_the_reports_in_s3(s3: S3) -> None:
     assert storage.exists(manifest)
     assert storage.read_text(manifest) == '{"entries": [1]}\n'
     assert s3.keys() == ["usage/2026-10/manifest.json"]
+
+
+# --- a stop signal, or a kill, in the middle of an upload ------------------------------------------------
+
+#: The CLI with the default disposition of SIGTERM (a job started in the background may inherit it ignored).
+_CLI = (
+    "import runpy, signal, sys\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_DFL)\n"
+    "sys.argv[0] = 'usage-reports'\n"
+    "runpy.run_module('usage_reports', run_name='__main__')\n"
+)
+_DOWNLOAD = ("edge-impulse", "--organization-id", "1", "--inner-organization-id", "2", "--report-id", "3", "-o")
+
+
+def _download_in_a_child(simulators: VendorSimulators, url: str) -> subprocess.Popen[str]:
+    """``usage-reports edge-impulse ... -o URL`` in a child process, with the vendors and the store configured."""
+    return subprocess.Popen(
+        [sys.executable, "-c", _CLI, *_DOWNLOAD, url],
+        env=vendor_environment(simulators),  # the s3 fixture's AWS_* variables included
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.slow
+def test_sigterm_mid_multipart_upload_aborts_it_and_leaves_nothing(simulators: VendorSimulators, s3: S3) -> None:
+    simulators.set_report_size(3, LARGE)
+    s3.faults.hold_part = 2
+    child = _download_in_a_child(simulators, s3.url("big.csv"))
+    try:
+        assert s3.faults.part_held.wait(60), "part 2 never reached the server"
+        child.send_signal(signal.SIGTERM)
+        # aborted while part 2 is still held: the stop did it, not a failed or finished upload
+        assert s3.faults.aborted.wait(60), "the multipart upload was not aborted"
+    finally:
+        s3.faults.release.set()
+        _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 143, stderr
+    assert "stopped by SIGTERM" in stderr
+    assert s3.keys() == []
+    assert s3.multipart_uploads() == []
+
+
+@pytest.mark.slow
+def test_sigkill_mid_upload_of_a_report_up_to_one_part_leaves_no_multipart_upload(
+    simulators: VendorSimulators, s3: S3
+) -> None:
+    """A killed process cleans nothing up: a report up to 8 MiB is one PutObject, whole or absent."""
+    simulators.set_report_size(3, 300_000)
+    s3.faults.hold_put = True
+    child = _download_in_a_child(simulators, s3.url("r.csv"))
+    try:
+        assert s3.faults.put_held.wait(60), "the report never reached the server as one PutObject"
+        child.kill()
+        child.communicate(timeout=60)
+    finally:
+        s3.faults.release.set()
+    assert s3.faults.held_answered.wait(60)
+    assert s3.multipart_uploads() == []
+    assert s3.keys() == [] or s3.get("r.csv") == simulators.report_bytes(3)  # the PUT arrived whole, or not at all

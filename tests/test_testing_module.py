@@ -56,7 +56,7 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 @pytest.mark.parametrize("vendor", ["edge_impulse", "altostrat", "statsig"])
 def test_a_vendor_simulator_imported_first_is_no_import_cycle(vendor: str) -> None:
     code = (
-        f"import usage_reports._providers.{vendor}._simulator as vendor\n"
+        f"import usage_reports.testing._{vendor} as vendor\n"
         "from usage_reports.testing import SANDBOX_STATSIG_CONSOLE_KEY, VendorSimulators\n"
         "with VendorSimulators(vendors=[vendor.simulator()]) as sims:\n"
         "    print(sims.servers)\n"

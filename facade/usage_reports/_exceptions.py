@@ -17,10 +17,13 @@
     ├── ConnectionFailed                   no answer: DNS, refused, reset, TLS
     │   └── Timeout                        a connect/read/write/pool timeout, or the
     │                                      call's total deadline
-    └── StorageError                       the destination could not be written (disk
-                                           full, file size limit, I/O error, an object
-                                           store refusing the upload); nothing was
-                                           left behind
+    ├── StorageError                       the destination could not be written (disk
+    │                                      full, file size limit, I/O error, an object
+    │                                      store refusing the upload); nothing was
+    │                                      left behind
+    └── usage.UsageDataError               the usage table and charges (usage_reports.usage):
+                                           a folder, file or rate card that cannot be
+                                           used; its branch is in usage/_errors.py
 
 Errors are chosen by status code, never by message text. Every message has
 been redacted: no credential, no signed URL, no query string; text a server

@@ -582,13 +582,23 @@ def _from_dict(
     as_of: date | datetime | None,
 ) -> Config:
     overrides = {"period": period, "timezone": timezone, "as_of": as_of}
-    config = parse_config(document, source, period=period, timezone=timezone, as_of=as_of)
+    try:
+        config = parse_config(document, source, period=period, timezone=timezone, as_of=as_of)
+    except ConfigError as exc:
+        raise with_unset_credentials(exc, document, source) from None
     return replace(config, source=source, document=document, overrides=overrides)
 
 
 def _load(path: str | Path, *, period: str | None, timezone: str | None, as_of: date | datetime | None) -> Config:
     path = Path(path)
-    config = load_config(path, period=period, timezone=timezone, as_of=as_of)
+    try:
+        config = load_config(path, period=period, timezone=timezone, as_of=as_of)
+    except ConfigError as exc:
+        try:
+            document = tomllib.loads(path.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            raise exc from None
+        raise with_unset_credentials(exc, document, str(path)) from None
     document = tomllib.loads(path.read_bytes().decode("utf-8"))  # the text just checked, kept to re-resolve it
     overrides = {"period": period, "timezone": timezone, "as_of": as_of}
     return replace(config, source=str(path), document=document, overrides=overrides)
@@ -608,3 +618,27 @@ def _resolved(config: Config, *, period: str | None, timezone: str | None, as_of
         timezone=timezone if timezone is not None else kept.get("timezone"),
         as_of=as_of if as_of is not None else kept.get("as_of"),
     )
+
+
+def with_unset_credentials(error: ConfigError, document: Mapping[str, Any], source: str) -> ConfigError:
+    """``error`` with every entry whose ``credential_env`` names an unset variable, so one run shows every mistake.
+
+    A valid config has these checked when the run plans its entries (with the run's environment); a config with
+    other mistakes is refused before that, so they are listed here, from the process's environment.
+    """
+    import os
+
+    problems: list[str] = list(error.problems)
+    for table, tables in document.items():
+        if table == DEFAULTS_TABLE or provider_named(table) is None or not isinstance(tables, list):
+            continue
+        for index, fields in enumerate(tables, 1):
+            variable = fields.get("credential_env") if isinstance(fields, dict) else None
+            if not isinstance(variable, str) or not _ENV_NAME.fullmatch(variable):
+                continue
+            if os.environ.get(variable, "").strip():
+                continue
+            name = fields.get("name")
+            label = f"{table}[{index}]" + (f" ({name})" if isinstance(name, str) and _NAME.fullmatch(name) else "")
+            problems.append(f"{source}: {label}.credential_env: the environment variable {variable} is not set")
+    return error if len(problems) == len(error.problems) else ConfigError(*problems)

@@ -8,10 +8,12 @@ flock to the server's byte-range locks (lockd), so runs on different hosts
 exclude each other too. In an object store the lock is an object created with
 a conditional write (``If-None-Match: *``): only one run can create it; it is
 deleted at the end, also when the run is stopped by a signal. A run killed
-outright leaves it behind, and later runs refuse the folder, naming the holder
-and the object to delete once that run is known to be gone (no lease or
-takeover: two runs writing one folder would be worse than one run that does
-not start).
+outright leaves it behind. When it names a process on this host that is no
+longer running, the next run takes it over, as the kernel frees a local lock
+(see ``RemoteLock``), and says so in a log line. A holder on another host
+cannot be checked from here: the folder is refused, naming the holder and the
+object to delete once that run is known to be gone (no lease: two runs writing
+one folder would be worse than one run that does not start).
 """
 
 from __future__ import annotations
@@ -176,43 +178,107 @@ def read_holder(read: Callable[[], bytes]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+#: Beside the lock object while a run takes over a dead run's lock: only the run that created it may replace the lock.
+TAKEOVER_SUFFIX: Final = ".takeover"
+
+
 class RemoteLock:
-    """An object ``.fetch-all.lock`` under the prefix, created with If-None-Match: * and deleted on release."""
+    """An object ``.fetch-all.lock`` under the prefix, created with If-None-Match: * and deleted on release.
+
+    A lock left by a dead run on this host (its pid no longer runs) is taken
+    over with conditional writes only, so two runs cannot both take it: the
+    taker first creates ``.fetch-all.lock.takeover`` (If-None-Match: *: one
+    run wins, the other is refused), reads the lock again and deletes it only
+    if it still names the same dead run, creates its own lock (If-None-Match
+    again: a run that started meanwhile wins, and this one is refused), then
+    deletes the takeover object. Only a takeover object's holder ever deletes
+    a lock it does not hold, so the lock read under it cannot change before
+    the delete.
+    """
 
     def __init__(self, folder: str, run: RunInfo) -> None:
         self.url = str(storage.join(folder, LOCK_NAME))
         target = storage.resolve(self.url, what=names().out_dir)
         assert isinstance(target, ObjectLocation)
         self.target = target
+        self.folder = folder
         self.previous_holder: dict[str, Any] | None = None
-        store = store_for(target)
+        self._held = False
+        store = self.store = store_for(target)
         manifest = storage.resolve(str(storage.join(folder, MANIFEST_NAME)), what=names().out_dir)
         assert isinstance(manifest, ObjectLocation)
         store.check(manifest, overwrite=True, what=names().out_dir)  # the bucket is there (one line if not)
-        data = json.dumps({**run.holder(), "command": "usage-reports fetch-all"}).encode() + b"\n"
+        self.data = json.dumps({**run.holder(), "command": "usage-reports fetch-all"}).encode() + b"\n"
+        if self._create(target):
+            self._held = True
+            return
+        left = store_read(store, target)
+        holder = read_holder(lambda: left or b"")
+        if alive_here(holder) is False:
+            self._take_over(left, holder)
+            self._held = True
+            return
+        raise self._in_use(holder, "if that run is gone (killed), delete", self.url)
+
+    def _create(self, target: ObjectLocation) -> bool:
+        """Create ``target`` holding our details unless it exists (If-None-Match: *); whether we did."""
         try:
-            store.upload(
+            self.store.upload(
                 target,
-                io.BytesIO(data),
-                len(data),
+                io.BytesIO(self.data),
+                len(self.data),
                 overwrite=False,
-                sha256=hashlib.sha256(data).hexdigest(),
+                sha256=hashlib.sha256(self.data).hexdigest(),
                 cancelled=threading.Event(),
             )
-        except InvalidRequest:  # the object exists: another run holds the folder, or a killed one left it
-            holder = read_holder(lambda: store.read_bytes(target))
-            alive = alive_here(holder)
-            if alive is False:
-                why = "that process is no longer running: delete"
-            else:
-                why = "if that run is gone (killed), delete"
-            raise FolderInUse(
-                f"{names().out_dir} {folder} is in use by another fetch-all ({describe_holder(holder)}); "
-                f"{why} {self.url} and run again"
-            ) from None
-        self._held = True
+        except InvalidRequest:  # the object exists
+            return False
+        return True
+
+    def _in_use(self, holder: Mapping[str, object], why: str, url: str) -> FolderInUse:
+        return FolderInUse(
+            f"{names().out_dir} {self.folder} is in use by another fetch-all ({describe_holder(holder)}); "
+            f"{why} {url} and run again"
+        )
+
+    def _take_over(self, left: bytes | None, holder: dict[str, Any]) -> None:
+        """Replace the lock a dead run on this host left (see the class docstring)."""
+        marker_url = self.url + TAKEOVER_SUFFIX
+        marker = storage.resolve(marker_url, what=names().out_dir)
+        assert isinstance(marker, ObjectLocation)
+        if not self._create(marker):
+            taker = read_holder(lambda: store_read(self.store, marker) or b"")
+            if alive_here(taker) is False:  # a taker that died in the middle: its marker is ours to name
+                raise self._in_use(taker, "that process is no longer running: delete", marker_url)
+            raise self._in_use(taker, "it is taking over a dead run's lock; if it is gone, delete", marker_url)
+        try:
+            if store_read(self.store, self.target) != left:  # someone took it meanwhile (not through a marker)
+                now = read_holder(lambda: store_read(self.store, self.target) or b"")
+                raise self._in_use(now, "if that run is gone (killed), delete", self.url)
+            with contextlib.suppress(FileNotFoundError):
+                self.store.delete(self.target)
+            if not self._create(self.target):  # a new run created it between our delete and our create
+                now = read_holder(lambda: store_read(self.store, self.target) or b"")
+                raise self._in_use(now, "if that run is gone (killed), delete", self.url)
+        finally:
+            self.store.delete(marker)
+        self.previous_holder = holder or None
+        logger.warning(
+            "fetch-all: %s was left by a run that is no longer running (%s); this run took it over",
+            self.url,
+            describe_holder(holder),
+        )
 
     def release(self) -> None:
         if self._held:
             self._held = False
             storage.remove(self.url)
+
+
+def store_read(store: Any, location: ObjectLocation) -> bytes | None:
+    """An object's bytes, None when it is not there (blocking)."""
+    try:
+        data: bytes = store.read_bytes(location)
+    except FileNotFoundError:
+        return None
+    return data

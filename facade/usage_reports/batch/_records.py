@@ -49,6 +49,16 @@ class RecordPeriod:
 
 
 @attrs.frozen(kw_only=True)
+class WrittenBy:
+    """The run that wrote a file a later run skipped, and what the provider reported to that run."""
+
+    run_id: str = attrs.field(metadata=_about("The run that downloaded the file (its records' run_id)."))
+    details: dict[str, Any] = attrs.field(
+        metadata=_about('What the provider reported to that run, e.g. {"report_id": 12, "report": "created"}.')
+    )
+
+
+@attrs.frozen(kw_only=True)
 class Record:
     """One report (or, with path null, a listing that failed before any report could be named)."""
 
@@ -117,6 +127,20 @@ class Record:
         default=None,
         metadata=_about("The tenant's name, where the vendor names the tenant a report is for; else null."),
     )
+    written_by: WrittenBy | None = attrs.field(
+        default=None,
+        metadata=_about(
+            "For a skipped file: the run that downloaded it and what the provider reported then "
+            "(this run obtained nothing). null otherwise, and in older manifests."
+        ),
+    )
+    adopted: bool = attrs.field(
+        default=False,
+        metadata=_about(
+            "The object was already in the store, written by a run that did not finish, with the sha256 of the "
+            "report this run downloaded: it was kept as it was, not written again. Absent in older manifests: false."
+        ),
+    )
 
     @property
     def failed(self) -> bool:
@@ -147,8 +171,9 @@ class Summary:
     ok: bool = attrs.field(metadata=_about("The run finished and none of its entries failed."))
     exit_code: int | None = attrs.field(
         metadata=_about(
-            "The run's exit status: 0 success, 1 a remote, network or storage failure, 2 a refused entry "
-            "(e.g. an existing file that is not the one recorded). null when the run did not finish.",
+            "The run's exit status: 0 success, 1 a remote, network or storage failure (or a refused entry in a run "
+            "that downloaded something), 2 refused entries only, nothing downloaded (e.g. an existing file that is "
+            "not the one recorded). null when the run did not finish.",
             minimum=0,
         )
     )
@@ -182,6 +207,8 @@ def summarize(
     downloaded = [r for r in records if r.downloaded]
     failed = sum(1 for r in records if r.failed)
     exit_code = max((r.exit_code for r in records), default=0) if state == "finished" else None
+    if exit_code == 2 and any(r.downloaded or r.exit_code == 1 for r in records):
+        exit_code = 1  # 2 says "bad input, nothing sent": never after a download
     return Summary(
         run_id=run_id,
         state=state,

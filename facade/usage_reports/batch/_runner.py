@@ -20,18 +20,22 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
-import logging
 import os
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+import shutil
+import signal
+import tempfile
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
 from .._client import AsyncUsageReports
-from .._contract import Expansion, Provider, ProviderSettings, request_kind
+from .._constants import DEFAULT_TIMEOUT
+from .._contract import ApiRequest, Call, Expansion, Flow, Provider, ProviderSettings, request_kind
 from .._exceptions import (
     APIError,
     ConnectionFailed,
@@ -40,21 +44,23 @@ from .._exceptions import (
     StorageError,
     UsageReportsError,
 )
-from .._logging import bind_logging_context
+from .._logging import bind_logging_context, logger
 from .._periods import Period
 from .._providers import provider_for_settings, provider_named
 from .._redact import Redactor, printable
-from .._signals import exit_status
+from .._signals import STOP_SIGNALS, Terminated, exit_status
 from ..destinations import _storage as storage
-from ._config import Config, ConfigError, Entry
-from ._document import MANIFEST_NAME, Folder, is_remote, location, now_iso, stored_sha256
+from ._config import DEFAULTS_TABLE, Config, ConfigError, Entry
+from ._document import MANIFEST_NAME, Folder, is_remote, location, now_iso, read_manifest, stored_sha256
 from ._errors import Names, OutDirError, using_names
 from ._errors import names as wording
-from ._records import Error, Record, RecordPeriod, Summary
+from ._records import Error, Record, RecordPeriod, Summary, WrittenBy
 from ._state import RunState
 
 if TYPE_CHECKING:
     import httpx
+
+    from .._models import UsageReport
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -75,7 +81,6 @@ __all__ = [
     "run",
 ]
 
-logger = logging.getLogger("usage_reports")
 
 DEFAULT_CONCURRENCY: Final = 4
 EXIT_OK: Final = 0
@@ -112,6 +117,13 @@ class Planned:
     settings: ProviderSettings
     #: The vendor's name of the entry's tenant, looked up when the entry is downloaded (None: nothing to look up).
     tenant_name: Callable[[], Awaitable[str | None]] | None = None
+
+
+async def _named(item: Planned) -> Planned:
+    """The item with its tenant's name, looked up now (it is about to be downloaded)."""
+    if item.tenant_name is None or item.entry.tenant_name is not None:
+        return item
+    return dataclasses.replace(item, entry=replace(item.entry, tenant_name=await item.tenant_name()))
 
 
 class _Names:
@@ -232,14 +244,15 @@ Event = RunPlanned | EntryStarted | EntryProgressed | EntryWaiting | EntryFinish
 #: Called in the run's event loop for every event: keep it quick (draw, count, log), never blocking.
 Observer = Callable[[Event], None]
 
-ResultState = Literal["finished", "failed", "interrupted"]
+ResultState = Literal["finished", "failed", "interrupted", "planned"]
 
 
 @attrs.frozen(kw_only=True)
 class RunResult:
     """What a run did: its state, the exit code the CLI exits with, its records, where its manifest is."""
 
-    #: finished: every entry ok or skipped; failed: the run finished, some entries failed; interrupted: stopped.
+    #: finished: every entry ok or skipped; failed: the run finished, some entries failed; interrupted: stopped;
+    #: planned: a dry run (each record's details say what would happen: ``would``).
     state: ResultState
     exit_code: int
     records: list[Record]
@@ -249,6 +262,8 @@ class RunResult:
     manifest_path: Path | str
     #: Why the run stopped, when it was interrupted (e.g. "terminated by SIGTERM").
     interruption: str | None = None
+    #: What the caller should know about the run, e.g. "the period 2026-12 has not ended: the report covers up to now".
+    warnings: list[str] = attrs.field(factory=list)
 
     @property
     def ok(self) -> bool:
@@ -328,15 +343,13 @@ class Batch:
     out_dir: Folder
     emit: Observer
     redact: Callable[[str], str]
-    state: RunState
+    state: RunState | None
     concurrency: int = DEFAULT_CONCURRENCY
     force: bool = False
     _previous: dict[str, Record] = field(default_factory=dict)
     _lookups: dict[tuple[str, int], _Names] = field(default_factory=dict)
 
-    @property
-    def run_id(self) -> str:
-        return self.state.run.run_id
+    run_id: str = ""
 
     def _failed(self, entry: Entry, exc: BaseException, message: str, started_at: str | None) -> Record:
         error = _error(type(exc).__name__, self.redact(message), exc)
@@ -344,6 +357,7 @@ class Batch:
 
     async def run(self, planned: list[Planned]) -> list[Record]:
         """Every entry's record, in the config's order; each is persisted by the run state as it finishes."""
+        assert self.state is not None
         self._previous = self.state.previous_records()
         self.emit(RunPlanned(len(planned)))
         limit = asyncio.Semaphore(self.concurrency)
@@ -360,6 +374,7 @@ class Batch:
             async with limit:
                 record = await self._one(item)
             records[offset + position] = record
+            assert self.state is not None
             self.state.record(record)
             self.emit(EntryFinished(record))
 
@@ -445,12 +460,109 @@ class Batch:
                 except UsageReportsError as exc:
                     return self._failed(entry, exc, str(exc), now_iso())
             if present:
-                return await self._existing(entry, target, self._previous.get(entry.filename))
-        if item.tenant_name is not None and entry.tenant_name is None:
-            entry = replace(entry, tenant_name=await item.tenant_name())
+                before = self._previous.get(entry.filename)
+                if isinstance(target, Path) and not _unchanged(before, None):
+                    return self._refused(entry, target)  # nothing recorded to compare with
+                try:
+                    sha256 = await asyncio.to_thread(stored_sha256, target)
+                except (UsageReportsError, OSError) as exc:
+                    message = str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}"
+                    return self._failed(entry, exc, message, now_iso())
+                if sha256 is not None and _unchanged(before, sha256):
+                    assert before is not None
+                    return self._skipped(entry, before, sha256)
+                if isinstance(target, str) and (before is None or not before.ok):
+                    return await self._adopt(await _named(item), target, sha256)  # a killed run may have finished it
+                return self._refused(entry, target)
+        item = await _named(item)
+        entry = item.entry
         started_at = now_iso()
         self.emit(EntryStarted(label))
+        try:
+            report = await self.client.download(
+                request, target, overwrite=self.force, settings=item.settings, on_progress=self._progress(label)
+            )
+        except (UsageReportsError, OSError) as exc:
+            message = str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}"
+            return self._failed(entry, exc, message, started_at)
+        return self._downloaded(entry, report, started_at)
 
+    async def preview(self, planned: list[Planned], previous: dict[str, Record]) -> list[Record]:
+        """A dry run: what each entry would do, learnt with read-only requests (listings, finding a report).
+
+        Nothing that changes anything is sent (a flow stops before its first
+        request that is not a GET: "a report would be created"), no file is
+        written, no lock taken. Each record's details say what would happen
+        (``would``: download, skip, compare, refuse).
+        """
+        self._previous = previous
+        self.emit(RunPlanned(len(planned)))
+        limit = asyncio.Semaphore(self.concurrency)
+        planned, failed = await self._expand(planned, limit)
+
+        async def one(item: Planned) -> Record:
+            async with limit:
+                bind_logging_context(label=item.entry.label, provider=item.entry.provider)
+                record = await self._preview_one(item)
+            self.emit(EntryFinished(record))
+            return record
+
+        return [*failed, *await asyncio.gather(*(one(item) for item in planned))]
+
+    async def _preview_one(self, item: Planned) -> Record:
+        entry = item.entry
+        target = location(self.out_dir, entry.filename)
+        before = self._previous.get(entry.filename)
+        if not self.force:
+            try:
+                sha256 = await asyncio.to_thread(stored_sha256, target)
+            except (UsageReportsError, OSError) as exc:
+                message = str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}"
+                return self._failed(entry, exc, message, None)
+            if sha256 is not None:
+                if before is not None and _unchanged(before, sha256):
+                    return replace_details(self._skipped(entry, before, sha256), {"would": "skip"})
+                if isinstance(target, Path) or (before is not None and before.ok):
+                    return replace_details(self._refused(entry, target), {"would": "refuse"})
+                found = await self._would_obtain(item)
+                return self._planned(entry, {"would": "download and compare", **found})
+        found = await self._would_obtain(item)
+        return self._planned(entry, {"would": "download", **found})
+
+    async def _would_obtain(self, item: Planned) -> dict[str, Any]:
+        """How the provider would obtain the report: the details a read-only run of its resolve flow gives."""
+        entry = item.entry
+        request = entry.request
+        assert not isinstance(request, Expansion)
+        provider = provider_named(entry.provider)
+        assert provider is not None
+        call = provider.prepare(request, item.settings)
+        if call.resolve() is None:
+            return {}
+        try:
+            return await self.client.run_flow(
+                entry.provider, lambda settings: _read_only(provider.prepare(request, settings)), settings=item.settings
+            )
+        except UsageReportsError as exc:
+            return {"report": f"could not be looked up: {self.redact(str(exc))}"}
+
+    def _planned(self, entry: Entry, details: dict[str, Any]) -> Record:
+        return _record(
+            entry,
+            self.run_id,
+            ok=True,
+            skipped=False,
+            error=None,
+            exit_code=EXIT_OK,
+            size=None,
+            sha256=None,
+            media_type=None,
+            details=details,
+            started_at=None,
+            finished_at=None,
+        )
+
+    def _progress(self, label: str) -> Callable[[int], None]:
         def progressed(received: int) -> None:
             waiting = getattr(received, "waiting", None)
             if waiting is not None:  # the vendor is still building the report
@@ -459,13 +571,9 @@ class Batch:
             announced = getattr(received, "total", None)
             self.emit(EntryProgressed(label, int(received), announced if isinstance(announced, int) else None))
 
-        try:
-            report = await self.client.download(
-                request, target, overwrite=self.force, settings=item.settings, on_progress=progressed
-            )
-        except (UsageReportsError, OSError) as exc:
-            message = str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}"
-            return self._failed(entry, exc, message, started_at)
+        return progressed
+
+    def _downloaded(self, entry: Entry, report: UsageReport, started_at: str, **fields: Any) -> Record:
         return _record(
             entry,
             self.run_id,
@@ -479,41 +587,118 @@ class Batch:
             details=dict(report.details),
             started_at=started_at,
             finished_at=now_iso(),
+            **fields,
         )
 
-    async def _existing(self, entry: Entry, target: Path | str, before: Record | None) -> Record:
-        """Skip a finished file (its sha256 matches the manifest); refuse to touch any other."""
-        if before is not None and before.ok and before.sha256 is not None:
+    def _skipped(self, entry: Entry, before: Record, sha256: str) -> Record:
+        """The file is the one the manifest recorded: this run did nothing to it (what it obtained stays the writer's)."""
+        return _record(
+            entry,
+            self.run_id,
+            ok=True,
+            skipped=True,
+            error=None,
+            exit_code=EXIT_OK,
+            size=before.size,
+            sha256=sha256,
+            media_type=before.media_type,
+            details={},
+            started_at=before.started_at,
+            finished_at=before.finished_at,
+            kind=before.kind,
+            tenant_name=before.tenant_name,
+            written_by=written_by(before),
+        )
+
+    def _refused(self, entry: Entry, target: Path | str, *, sent: bool = False, why: str = "") -> Record:
+        message = (
+            f"{target} already exists and is not the file {MANIFEST_NAME} recorded{why}; "
+            f"use {wording().force} to replace it"
+        )
+        code = EXIT_FAILED if sent else EXIT_USAGE  # 2 says "nothing sent": not after this entry's download
+        return _failure(entry, self.run_id, _error("FileExists", message), code, now_iso())
+
+    async def _adopt(self, item: Planned, target: str, stored: str | None) -> Record:
+        """An object the manifest does not record as finished: the report downloaded to a local spool and compared.
+
+        The same sha256 as the object's (the metadata every upload records, or
+        its bytes): the object is what this run would write (a killed run
+        finished it), so it is kept as it is and recorded as adopted. Another
+        sha256: refused, as any object the manifest does not know.
+        """
+        entry, label = item.entry, item.entry.label
+        request = entry.request
+        assert not isinstance(request, Expansion)
+        started_at = now_iso()
+        self.emit(EntryStarted(label))
+        spool = await asyncio.to_thread(tempfile.mkdtemp, prefix="usage-reports-adopt-")
+        try:
             try:
-                sha256 = await asyncio.to_thread(stored_sha256, target)
+                report = await self.client.download(
+                    request,
+                    Path(spool) / entry.filename,
+                    overwrite=True,
+                    settings=item.settings,
+                    on_progress=self._progress(label),
+                )
             except (UsageReportsError, OSError) as exc:
                 message = str(exc) if isinstance(exc, UsageReportsError) else f"{target}: {exc.strerror}"
-                return self._failed(entry, exc, message, now_iso())
-            if sha256 is not None and before.sha256 == sha256:
-                return _record(
-                    entry,
-                    self.run_id,
-                    ok=True,
-                    skipped=True,
-                    error=None,
-                    exit_code=EXIT_OK,
-                    size=before.size,
-                    sha256=sha256,
-                    media_type=before.media_type,
-                    details=dict(before.details),
-                    started_at=before.started_at,
-                    finished_at=before.finished_at,
-                    tenant_name=entry.tenant_name if entry.tenant_name is not None else before.tenant_name,
-                )
-        message = (
-            f"{target} already exists and is not the file {MANIFEST_NAME} recorded; use {wording().force} to replace it"
-        )
-        return _failure(entry, self.run_id, _error("FileExists", message), EXIT_USAGE, now_iso())
+                return self._failed(entry, exc, message, started_at)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, spool, True)
+        if stored is None or report.sha256 != stored:
+            return self._refused(entry, target, sent=True, why=" nor the report the vendor serves now")
+        logger.info("fetch-all: %s is the report this run downloaded (same sha256): kept as it is", target)
+        return self._downloaded(entry, report, started_at, adopted=True)
+
+
+def replace_details(record: Record, details: dict[str, Any]) -> Record:
+    return attrs.evolve(record, details={**details, **record.details})
+
+
+def _read_only(call: Call) -> Flow[dict[str, Any]]:
+    """A call's resolve flow, stopped before its first request that is not a GET (or HEAD): the details it found."""
+    flow = call.resolve()
+    assert flow is not None
+    try:
+        step = next(flow)
+        while True:
+            if isinstance(step, ApiRequest) and step.build(DEFAULT_TIMEOUT).method not in ("GET", "HEAD"):
+                flow.close()
+                return {"report": "would be created"}
+            try:
+                answer = yield step
+            except Exception as exc:  # a failure thrown in by the engine: the flow handles it or ends
+                step = flow.throw(exc)
+                continue
+            step = flow.send(answer)
+    except StopIteration as done:
+        found: Call = done.value
+        return dict(found.details)
+
+
+def _unchanged(before: Record | None, sha256: str | None) -> bool:
+    """The manifest recorded this file as finished with this sha256 (None: with any): a re-run skips it."""
+    if before is None or not before.ok or before.sha256 is None:
+        return False
+    return sha256 is None or before.sha256 == sha256
+
+
+def written_by(before: Record) -> WrittenBy:
+    """The run that wrote a file, and what it reported: carried unchanged by every run that skips the file."""
+    if before.written_by is not None:
+        return before.written_by
+    return WrittenBy(run_id=before.run_id, details=dict(before.details))
 
 
 def out_dir_for(template: str, period: Period | None) -> Folder:
     """out_dir with ``{period}`` replaced by the batch's period label (2026-10, or START..END); a URL stays a str."""
     option = wording().out_dir
+    if template.strip() == "-":
+        raise OutDirError(
+            f"{option} -: reports and their manifest go to a folder or an object-store URL, not to stdout; "
+            f"give a folder such as usage/{{period}}"
+        )
     if "{period}" in template:
         if period is None:
             raise OutDirError(
@@ -531,6 +716,50 @@ def out_dir_for(template: str, period: Period | None) -> Folder:
             raise OutDirError(str(exc)) from None
         return template.rstrip("/")
     return Path(template)
+
+
+def check_periods(config: Config, now: datetime) -> list[str]:
+    """Refuse periods that have not started (ConfigError, before anything is sent); a warning for each not ended.
+
+    A vendor has no usage for a month to come; asking would still create
+    report jobs at some. A period under way is fine, but its report covers
+    only up to now: said plainly, once per period.
+    """
+    problems: list[str] = []
+    warnings: list[str] = []
+    warned: set[str] = set()
+
+    def check(start: datetime | None, end: datetime, label: str, where: str) -> None:
+        if start is not None and start > now:
+            problems.append(f"{where}: the period {label} has not started yet (it starts {start.isoformat()})")
+        elif end > now and label not in warned:
+            warned.add(label)
+            warnings.append(f"the period {label} has not ended: the report covers up to now")
+
+    batch = config.period
+    if batch is not None:
+        given = config.overrides.get("period") is not None
+        where = wording().period if given else f"{config.source}: [{DEFAULTS_TABLE}].period"
+        check(batch.start, batch.end, batch.label, where)
+    for entry in config.entries:
+        if isinstance(entry.request, Expansion):
+            continue
+        period = entry.request.parameters().get("period")
+        if not isinstance(period, dict) or not isinstance(period.get("end"), str):
+            continue
+        start_text = period.get("start")
+        try:
+            start = datetime.fromisoformat(start_text) if isinstance(start_text, str) else None
+            end = datetime.fromisoformat(period["end"])
+        except ValueError:
+            continue
+        if batch is not None and start == batch.start and end == batch.end:
+            continue  # said once, for the batch
+        label = Period(start, end).label if start is not None else f"..{end.isoformat()}"
+        check(start, end, label, f"{config.source}: {entry.label}")
+    if problems:
+        raise ConfigError(*[f"{p}; nothing was sent" for p in problems])
+    return warnings
 
 
 def _prepare(folder: Folder) -> None:
@@ -558,6 +787,7 @@ class _Progress:
 
     folder: Folder | None = None
     state: RunState | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 async def arun(
@@ -569,6 +799,7 @@ async def arun(
     as_of: date | datetime | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     force: bool = False,
+    dry_run: bool = False,
     observer: Observer | None = None,
     settings: Mapping[str, ProviderSettings] | Iterable[ProviderSettings] = (),
     environ: Mapping[str, str] | None = None,
@@ -591,6 +822,7 @@ async def arun(
         as_of=as_of,
         concurrency=concurrency,
         force=force,
+        dry_run=dry_run,
         observer=observer,
         settings=settings,
         environ=environ,
@@ -610,6 +842,7 @@ def run(
     as_of: date | datetime | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     force: bool = False,
+    dry_run: bool = False,
     observer: Observer | None = None,
     settings: Mapping[str, ProviderSettings] | Iterable[ProviderSettings] = (),
     environ: Mapping[str, str] | None = None,
@@ -636,7 +869,7 @@ def run(
     """
     progress = _Progress()
     try:
-        return asyncio.run(
+        return _run_stopping_on_signals(
             _arun(
                 config,
                 progress,
@@ -646,6 +879,7 @@ def run(
                 as_of=as_of,
                 concurrency=concurrency,
                 force=force,
+                dry_run=dry_run,
                 observer=observer,
                 settings=settings,
                 environ=environ,
@@ -667,7 +901,61 @@ def run(
             out_dir=folder,
             manifest_path=location(folder, MANIFEST_NAME),
             interruption=str(exc) or "interrupted",
+            warnings=progress.warnings,
         )
+
+
+def _run_stopping_on_signals(work: Coroutine[Any, Any, RunResult]) -> RunResult:
+    """``asyncio.run(work)``, a stop signal cancelling it: then Terminated (a KeyboardInterrupt) is raised.
+
+    A signal whose Python handler raises (Ctrl-C's, or ``_signals.stopping_on_signals``) would raise
+    inside whichever task step is running when it lands: that task would end with the exception
+    nobody retrieves ("Task exception was never retrieved" and its traceback at exit). In the main
+    thread, each stop signal that has a Python handler is instead handled by the event loop: the
+    run is cancelled, unwinds (downloads abort, the manifest says interrupted), and the signal is
+    raised as Terminated once the loop is closed. A second signal meanwhile is ignored (the stop is
+    under way); the previous handlers come back afterwards.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return asyncio.run(work)
+    previous = {
+        signum: handler
+        for signum in STOP_SIGNALS
+        if callable(handler := signal.getsignal(signum))  # SIG_DFL and SIG_IGN stay as they are
+    }
+    received: list[int] = []
+    main: list[asyncio.Task[RunResult]] = []
+
+    def stop(signum: int) -> None:
+        if received:
+            return
+        received.append(signum)
+        for task in main:
+            task.cancel()
+
+    async def running() -> RunResult:
+        task = asyncio.current_task()
+        assert task is not None
+        main.append(task)
+        if received:  # a signal came before this task existed
+            work.close()
+            raise asyncio.CancelledError
+        return await work
+
+    try:
+        with asyncio.Runner() as runner:
+            loop = runner.get_loop()
+            for signum in previous:
+                loop.add_signal_handler(signum, stop, signum)
+            try:
+                return runner.run(running())
+            except asyncio.CancelledError:
+                if not received:
+                    raise
+                raise Terminated(received[0]) from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 async def _arun(
@@ -680,6 +968,7 @@ async def _arun(
     as_of: date | datetime | None,
     concurrency: int,
     force: bool,
+    dry_run: bool,
     observer: Observer | None,
     settings: Mapping[str, ProviderSettings] | Iterable[ProviderSettings],
     environ: Mapping[str, str] | None,
@@ -694,14 +983,31 @@ async def _arun(
     with using_names(names or Names()):
         config = config.resolved(period=period, timezone=timezone, as_of=as_of)
         folder = out_dir_for(str(out_dir), config.period)
+        warnings = progress.warnings = check_periods(config, datetime.now(UTC))
         base = BaseSettings(environ, _given(settings))
         planned = plan(config.entries, base, environ, config.source)
         redactor = Redactor([*base.secrets(), *(s for item in planned for s in item.settings.secrets())])
-        await asyncio.to_thread(_prepare, folder)
         emit: Observer = observer if observer is not None else _ignore
+        options: dict[str, Any] = {} if max_retries is None else {"max_retries": max_retries}
+        if dry_run:
+            return await _preview(
+                config,
+                folder,
+                planned,
+                base,
+                environ,
+                emit,
+                redactor,
+                concurrency,
+                force,
+                timeout,
+                transport,
+                options,
+                warnings,
+            )
+        await asyncio.to_thread(_prepare, folder)
         with RunState(folder) as state:
             progress.folder, progress.state = folder, state
-            options: dict[str, Any] = {} if max_retries is None else {"max_retries": max_retries}
             if transport is not None:
                 options["transport"] = transport()  # made in the loop that uses it (aiohttp's sessions are per loop)
             async with AsyncUsageReports(*base.given.values(), timeout=timeout, environ=environ, **options) as client:
@@ -713,6 +1019,7 @@ async def _arun(
                     state=state,
                     concurrency=concurrency,
                     force=force,
+                    run_id=state.run.run_id,
                 )
                 records = await batch.run(planned)
             summary = state.finish(records)
@@ -724,7 +1031,57 @@ async def _arun(
         summary=summary,
         out_dir=folder,
         manifest_path=location(folder, MANIFEST_NAME),
+        warnings=warnings,
     )
+
+
+async def _preview(
+    config: Config,
+    folder: Folder,
+    planned: list[Planned],
+    base: BaseSettings,
+    environ: Mapping[str, str],
+    emit: Observer,
+    redactor: Redactor,
+    concurrency: int,
+    force: bool,
+    timeout: float | None,  # noqa: ASYNC109 (each HTTP request's timeout)
+    transport: Callable[[], httpx.AsyncBaseTransport] | None,
+    options: dict[str, Any],
+    warnings: list[str],
+) -> RunResult:
+    """A dry run: the plan, from read-only requests; no file written, no lock taken (the manifest only read)."""
+    previous = await asyncio.to_thread(_read_previous, folder)
+    if transport is not None:
+        options["transport"] = transport()
+    async with AsyncUsageReports(*base.given.values(), timeout=timeout, environ=environ, **options) as client:
+        batch = Batch(
+            client=client,
+            out_dir=folder,
+            emit=emit,
+            redact=lambda text: printable(" ".join(redactor(text).split())),
+            state=None,
+            concurrency=concurrency,
+            force=force,
+        )
+        records = await batch.preview(planned, previous)
+    failed = [r for r in records if not r.ok]
+    return RunResult(
+        state="planned",
+        exit_code=max((r.exit_code for r in failed), default=EXIT_OK),
+        records=records,
+        summary=None,
+        out_dir=folder,
+        manifest_path=location(folder, MANIFEST_NAME),
+        warnings=warnings,
+    )
+
+
+def _read_previous(folder: Folder) -> dict[str, Record]:
+    """The manifest's records by file, read only (a local folder that does not exist has none)."""
+    if isinstance(folder, Path) and not folder.is_dir():
+        return {}
+    return read_manifest(folder).by_path()
 
 
 def _ignore(event: Event) -> None:

@@ -20,10 +20,16 @@ from typing import Any, Final, Literal, Union
 import attrs
 
 from ._document import MANIFEST_FORMAT, MANIFEST_VERSION, SCHEMA_NAME
-from ._records import Error, Record, RecordPeriod, Summary
+from ._records import Error, Record, RecordPeriod, Summary, WrittenBy
 
 #: Each class's name in ``$defs``.
-DEFINITIONS: Final[dict[type, str]] = {Summary: "summary", RecordPeriod: "period", Error: "error", Record: "entry"}
+DEFINITIONS: Final[dict[type, str]] = {
+    Summary: "summary",
+    RecordPeriod: "period",
+    Error: "error",
+    WrittenBy: "written_by",
+    Record: "entry",
+}
 _SCALARS: Final[dict[type, str]] = {str: "string", int: "integer", float: "number", bool: "boolean", dict: "object"}
 
 _DESCRIPTION: Final = (

@@ -1,8 +1,7 @@
 """A run's hold on its folder: locked, recovered, its previous manifest read, its records persisted.
 
-A run stopped by a signal writes what it finished (``state: "interrupted"``;
-a run that finished nothing in a folder without a manifest leaves the folder
-as it found it).
+A run stopped by a signal writes what it finished (``state: "interrupted"``),
+also when it finished nothing: the manifest then tells of the interrupted run.
 
 **Temporary files of a dead run.** A download's hidden temporary file is
 ``.<name>.<12 hex>.part`` beside its destination; a run that unwinds removes
@@ -79,11 +78,8 @@ class RunState:
         try:
             if self.summary is None and self._writer is not None:
                 records = self.records = list(self._writer.stop())
-                try:
-                    if records or self.previous.entries or self.previous.summary is not None:
-                        self._write(records, "interrupted")
-                    else:  # nothing finished in a folder without a manifest: it stays as it was
-                        self._remove_journal()
+                try:  # even with nothing finished: `usage-reports manifest` then tells of the interrupted run
+                    self._write(records, "interrupted")
                 except (OSError, UsageReportsError) as exc:  # the journal stays: the next run folds it in
                     if error is None:
                         raise

@@ -16,7 +16,7 @@ from ..batch._config import Config
 from ..batch._errors import CLI_NAMES
 from ..batch._records import to_json
 from ..batch._runner import DEFAULT_CONCURRENCY, BaseSettings, RunResult, replace_source, run
-from ._output import Output, counts, print_table, record_label
+from ._output import Output, counts, plan_counts, print_table, record_label
 from ._progress import observer
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ def run_batch(
     environ: Mapping[str, str] | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
     force: bool = False,
+    dry_run: bool = False,
     timeout: float | None = None,
     max_retries: int | None = None,
     transport: Callable[[], httpx.AsyncBaseTransport] | None = None,
@@ -53,6 +54,7 @@ def run_batch(
             out_dir=out_dir,
             concurrency=concurrency,
             force=force,
+            dry_run=dry_run,
             observer=observer(progress),
             settings=given,
             environ=environ,
@@ -69,6 +71,8 @@ def run_batch(
 
 def show(result: RunResult, out: Output) -> None:
     """Every failure as an error line (stderr), then the records: a JSON document, or a table and a count."""
+    for warning in result.warnings:
+        out.warning(warning)
     if result.state == "interrupted":
         out.error(result.interruption or "interrupted")
         return
@@ -78,14 +82,19 @@ def show(result: RunResult, out: Output) -> None:
         out.error(f"{label}: {message}", label=label, provider=record.provider)
     out.result(
         {
-            "ok": result.ok,
+            "ok": result.ok if result.state != "planned" else not result.failures,
+            "dry_run": result.state == "planned",
             "exit_code": result.exit_code,
             "out_dir": str(result.out_dir),
             "manifest": str(result.manifest_path),
+            "warnings": result.warnings,
             "summary": to_json(result.summary) if result.summary is not None else None,
             "entries": [to_json(record) for record in result.records],
         }
     )
     if not out.json and not out.quiet:
         print_table(result.records, out.stdout)
-        out.text(f"\n{counts(result.records)}; manifest: {result.manifest_path}")
+        if result.state == "planned":
+            out.text(f"\ndry run: {plan_counts(result.records)}; nothing was changed or written")
+        else:
+            out.text(f"\n{counts(result.records)}; manifest: {result.manifest_path}")

@@ -57,6 +57,8 @@ if TYPE_CHECKING:
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
+#: stdout's reader left (``| head``): 128 + SIGPIPE, what a shell reports for a tool SIGPIPE stopped.
+EXIT_BROKEN_PIPE: Final = 141
 
 
 _REQUIRED = "the following arguments are required"
@@ -363,6 +365,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _batch_options(batch)
     batch.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show the plan (entries, periods, files, what is skipped, which tenants, whether a report would be "
+        "reused or created) without sending anything that changes anything or writing any file",
+    )
+    batch.add_argument(
         "--transport",
         choices=TRANSPORTS,
         default="httpx",
@@ -404,6 +412,10 @@ def build_parser() -> argparse.ArgumentParser:
         ("for a monitor: exit 1 when the last run had failures", f"{PROG} manifest usage/2026-10 --json -q"),
     )
     manifest.set_defaults(handler=_manifest)
+
+    from ._usage_commands import add_usage_commands
+
+    add_usage_commands(commands, parents=[common])
 
     config = _parser(
         commands,
@@ -630,6 +642,7 @@ def _fetch_all(args: argparse.Namespace, out: Output) -> int:
         environ=os.environ,
         concurrency=args.concurrency,
         force=args.force,
+        dry_run=args.dry_run,
         timeout=args.timeout,
         max_retries=args.max_retries,
         transport=transport,
@@ -714,7 +727,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace, Output], int] = args.handler
     try:
         with stopping_on_signals():  # SIGTERM/SIGHUP/SIGINT unwind like Ctrl-C: downloads abort, no .part is left
-            return handler(args, out)
+            code = handler(args, out)
+            out.stdout.flush()  # a reader that left (`| head`) shows here, not in the interpreter's last flush
+            return code
+    except BrokenPipeError:  # stdout's reader left: no message, as for any Unix tool killed by SIGPIPE
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt as exc:  # _signals.Terminated too
         out.error(str(exc) or "interrupted")
         return exit_status(exc)

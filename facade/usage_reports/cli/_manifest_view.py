@@ -85,6 +85,10 @@ def render(shown: Shown, stream: IO[str]) -> None:
     for r in shown.entries:
         earlier = run_id is not None and r.run_id != run_id
         result = "skipped" if r.skipped else "ok" if r.ok else "FAILED"
+        if r.skipped and r.written_by is not None:
+            result = f"skipped (unchanged since run {r.written_by.run_id})"
+        elif r.adopted:
+            result = "ok (adopted)"
         rows.append(
             (
                 r.provider,

@@ -65,6 +65,10 @@ class Output:
         for line in message.splitlines() or [""]:
             self._stderr_line("error", self.redact(line), fields)
 
+    def warning(self, message: str) -> None:
+        """A line the user should read even when all went well (``usage-reports: warning: ...``), even with -q."""
+        self._stderr_line("warning", self.redact(message))
+
     def note(self, message: str) -> None:
         """A line of information on stderr (unless --quiet): stdout is taken, by the report itself."""
         if not self.quiet:
@@ -77,7 +81,7 @@ class Output:
             line = json_line({"time": stamp, "level": level, "event": level, **extra, "message": text}, str)
             print(line, file=self.stderr)
         else:
-            print(f"{PROG}: {level}: {text}" if level == "error" else f"{PROG}: {text}", file=self.stderr)
+            print(f"{PROG}: {level}: {text}" if level != "info" else f"{PROG}: {text}", file=self.stderr)
 
     def fail(self, error: BaseException | str, code: int) -> int:
         message = error_message(error) if isinstance(error, BaseException) else error
@@ -119,13 +123,24 @@ def counts(records: list[Record]) -> str:
     return f"{downloaded} downloaded, {skipped} already present (skipped), {failed} failed"
 
 
+def plan_counts(records: list[Record]) -> str:
+    """A dry run's plan in numbers: how many files each action concerns."""
+    actions: dict[str, int] = {}
+    for r in records:
+        would = str(r.details.get("would", "fail"))
+        actions[would] = actions.get(would, 0) + 1
+    return ", ".join(f"{count} would {action}" for action, count in actions.items()) or "nothing to do"
+
+
 def print_table(records: list[Record], stream: IO[str]) -> None:
     rows: list[tuple[str, ...]] = [("PROVIDER", "NAME", "RESULT", "SIZE", "SHA256", "FILE", "NOTE")]
     for r in records:
         result = "skipped" if r.skipped else "ok" if r.ok else "FAILED"
+        if "would" in r.details:
+            result = f"would {r.details['would']}"
         size = human_size(r.size) if r.size is not None else "-"
         sha = r.sha256[:12] if r.sha256 else "-"
-        note = " ".join(f"{value}" if key == "report" else f"{key}={value}" for key, value in r.details.items())
+        note = record_note(r)
         name = " / ".join(n for n in (r.name, r.tenant_name) if n) or "-"  # the entry's name, the tenant's name
         rows.append(tuple(printable(cell) for cell in (r.provider, name, result, size, sha, r.path or "-", note)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -135,6 +150,22 @@ def print_table(records: list[Record], stream: IO[str]) -> None:
             for i, (cell, width) in enumerate(zip(row, widths, strict=True))
         ]
         print("  ".join(cells).rstrip(), file=stream)
+
+
+def record_note(record: Record) -> str:
+    """What this run did to obtain the file: the provider's details, or whose file a skipped one is."""
+    if record.skipped:
+        writer = record.written_by
+        return f"unchanged since run {writer.run_id}" if writer is not None and writer.run_id else "unchanged"
+    planned = "would" in record.details  # a dry run: "report would be created", "report_id=12 report reused"
+    shown = {key: value for key, value in record.details.items() if key != "would"}
+    note = " ".join(
+        (f"report {value}" if planned else f"{value}") if key == "report" else f"{key}={value}"
+        for key, value in shown.items()
+    )
+    if record.adopted:
+        note = " ".join(filter(None, [note, "(object left by an unfinished run, same sha256: kept)"]))
+    return note
 
 
 def print_rows(rows: list[dict[str, object]], columns: tuple[str, ...], stream: IO[str]) -> None:

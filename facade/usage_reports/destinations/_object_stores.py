@@ -1,18 +1,26 @@
-"""Object stores behind fsspec: S3 (s3fs), GCS (gcsfs), Azure Blob (adlfs) and fsspec's memory store.
+"""Object stores through fsspec alone: S3 (s3fs), GCS (gcsfs), Azure Blob (adlfs) and fsspec's memory store.
 
-Every call here blocks; callers on an event loop run it in a thread. The
-filesystem objects come from each store's standard configuration (for S3
-everything the AWS CLI reads: ``AWS_*`` variables including
-``AWS_ENDPOINT_URL``, ``~/.aws/config`` and ``credentials``, SSO, instance
-roles); the library never takes, keeps or shows a storage credential.
+Which package serves a protocol, and the hint when it is missing, come from
+fsspec's registry (``fsspec.known_implementations``, ``get_filesystem_class``);
+which extra installs it, from this distribution's own metadata. Every call
+here blocks; callers on an event loop run it in a thread. The filesystems
+are built from each store's standard configuration (for S3 everything the
+AWS CLI reads: ``AWS_*`` variables including ``AWS_ENDPOINT_URL``,
+``~/.aws/config`` and ``credentials``, SSO, instance roles); the library
+never takes, keeps or shows a storage credential.
 
-S3 is driven directly (PutObject, or CreateMultipartUpload / UploadPart /
-CompleteMultipartUpload, sequential parts read from the local spool), so the
-library decides what happens on failure: the multipart upload is aborted,
-whatever the error, before the error is raised. Without overwrite, the write
-carries ``If-None-Match: *``, so S3 refuses it atomically if the object
-appeared meanwhile. Other stores go through fsspec's staged files
-(``autocommit=False``, then ``commit()`` or ``discard()``) in exclusive mode.
+An upload is one of the store's own atomic writes:
+
+- a report up to one part (8 MiB) on S3, or any report in the memory store:
+  ``pipe_file(mode="create")`` (one PutObject with ``If-None-Match: *``), or
+  ``mode="overwrite"`` with force;
+- anything else: fsspec's staged file, ``_open(path, "xb", autocommit=False)``
+  (``"wb"`` with force), written part by part, then ``commit()`` (s3fs:
+  CompleteMultipartUpload, with ``If-None-Match: *`` in mode x) or, on any
+  failure, cancellation or signal, ``discard()`` (s3fs: AbortMultipartUpload).
+
+On S3 the sha256 goes with the object as metadata (``x-amz-meta-sha256``):
+s3fs passes ``Metadata=`` to PutObject and CreateMultipartUpload.
 
 The storage libraries log request headers (botocore: the access key id and
 the session token) at DEBUG: a filter on their loggers removes known storage
@@ -21,7 +29,6 @@ credentials and the usual credential-bearing fields from every record.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import mimetypes
 import os
@@ -29,7 +36,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import IO, Any, Protocol, TypeVar
+from typing import IO, Any, TypeVar
 
 import attrs
 
@@ -39,31 +46,18 @@ from .._redact import REDACTED, Redactor
 
 T = TypeVar("T")
 
-#: S3's smallest part (except the last) is 5 MiB; 8 MiB is the AWS CLI's default part size and threshold.
-S3_PART_SIZE = 8 * 1024 * 1024
+#: The URL schemes this library writes to: fsspec protocols of stores with atomic objects and exclusive create.
+PROTOCOLS = ("s3", "s3a", "gs", "gcs", "az", "abfs", "memory")
+#: S3's smallest part (except the last) is 5 MiB; 8 MiB is the AWS CLI's default part size and threshold,
+#: and the staged-file block size for the other stores (a multiple of GCS's 256 KiB).
+PART_SIZE = 8 * 1024 * 1024
 S3_MAX_PARTS = 10_000
-#: Staged-file block size for the other stores (a multiple of GCS's 256 KiB).
-BLOCK_SIZE = 8 * 1024 * 1024
-
-
-@attrs.frozen
-class Backend:
-    """Which package serves a protocol, and which extra installs it."""
-
-    protocol: str
-    module: str
-    extra: str | None
-    env_prefixes: tuple[str, ...]
-
-
-BACKENDS: dict[str, Backend] = {
-    "s3": Backend("s3", "s3fs", "s3", ("AWS_",)),
-    "gs": Backend("gs", "gcsfs", "gcs", ("GOOGLE_", "GCSFS_", "CLOUDSDK_")),
-    "az": Backend("az", "adlfs", "azure", ("AZURE_",)),
-    "memory": Backend("memory", "fsspec", None, ()),
+#: The variable named when a store finds no credentials, by the package that serves it.
+_CREDENTIAL_VARIABLE = {
+    "s3fs": "AWS_ACCESS_KEY_ID",
+    "gcsfs": "GOOGLE_APPLICATION_CREDENTIALS",
+    "adlfs": "AZURE_STORAGE_ACCOUNT_NAME",
 }
-#: Spellings of the same stores.
-ALIASES = {"s3a": "s3", "gcs": "gs", "abfs": "az"}
 
 
 @attrs.frozen
@@ -79,40 +73,53 @@ class ObjectLocation:
         return f"{self.protocol}://{self.bucket}/{self.key}" if self.key else f"{self.protocol}://{self.bucket}"
 
     @property
-    def backend(self) -> Backend:
-        return BACKENDS[ALIASES.get(self.protocol, self.protocol)]
+    def path(self) -> str:
+        """The path fsspec's filesystems take: ``bucket/key``."""
+        return f"{self.bucket}/{self.key}"
 
     def __str__(self) -> str:
         return self.url
 
 
-class Store(Protocol):
-    """What the library needs of an object store; every method blocks."""
+# --- which package serves a protocol (fsspec's registry) ----------------------------------------------------
 
-    def check(self, location: ObjectLocation, *, overwrite: bool, what: str) -> None: ...
 
-    def exists(self, location: ObjectLocation) -> bool: ...
+def implementation(protocol: str) -> str:
+    """The dotted class fsspec names for a protocol (``s3fs.S3FileSystem``), without importing it."""
+    from fsspec.registry import known_implementations
 
-    def read_bytes(self, location: ObjectLocation) -> bytes: ...
+    return str(known_implementations[protocol.lower()]["class"])
 
-    def write_bytes(self, location: ObjectLocation, data: bytes) -> None: ...
 
-    def sha256(self, location: ObjectLocation) -> str | None:
-        """The sha256 recorded with the object at upload (None: none recorded); FileNotFoundError when absent."""
-        ...
+def missing_extra(location: ObjectLocation, *, what: str) -> str | None:
+    """Why this location's store cannot be used here (its package is not installed), or None."""
+    import fsspec
+    from fsspec.registry import known_implementations
 
-    def delete(self, location: ObjectLocation) -> None: ...
+    try:
+        fsspec.get_filesystem_class(location.protocol.lower())
+    except ImportError:
+        package = implementation(location.protocol).split(".", 1)[0]
+        hint = known_implementations[location.protocol.lower()].get("err") or f"install {package}"
+        extra = _extra_providing(package)
+        install = f"pip install 'usage-reports[{extra}]' (or pip install {package})" if extra else hint
+        return f"{what} {location.url!r} needs {package}: {install}"
+    return None
 
-    def upload(
-        self,
-        location: ObjectLocation,
-        spool: IO[bytes],
-        size: int,
-        *,
-        overwrite: bool,
-        sha256: str,
-        cancelled: threading.Event,
-    ) -> None: ...
+
+def _extra_providing(package: str) -> str | None:
+    """The extra of this distribution that installs ``package``, read from its metadata (None: none does)."""
+    from importlib import metadata
+
+    try:
+        requirements = metadata.requires("usage-reports") or []
+    except metadata.PackageNotFoundError:
+        return None
+    for requirement in requirements:
+        match = re.match(r"\s*([A-Za-z0-9._-]+)[^;]*;.*\bextra\s*==\s*['\"]([^'\"]+)['\"]", requirement)
+        if match and match.group(1).lower().replace("_", "-") == package.lower():
+            return match.group(2)
+    return None
 
 
 # --- credentials out of the storage libraries' logs -----------------------------------------------------
@@ -179,13 +186,9 @@ def redact_storage_text(text: str) -> str:
     return " ".join(_log_guard.redact(text).split())
 
 
-def _env_secrets(prefixes: tuple[str, ...]) -> list[str]:
+def _env_secrets(environment: Iterable[tuple[str, str]]) -> list[str]:
     markers = ("KEY", "SECRET", "TOKEN", "PASSWORD", "CONNECTION_STRING", "SAS")
-    return [
-        value
-        for name, value in os.environ.items()
-        if name.startswith(prefixes) and any(marker in name for marker in markers)
-    ]
+    return [value for name, value in environment if any(marker in name.upper() for marker in markers)]
 
 
 # --- errors ---------------------------------------------------------------------------------------------
@@ -211,69 +214,17 @@ def _describe(exc: BaseException) -> str:
 
 def failure(location: ObjectLocation, action: str, exc: BaseException) -> UsageReportsError:
     """One redacted line for a store call that failed; credentials missing is MissingCredentials."""
-    backend = location.backend
     if _named(
         exc, "NoCredentialsError", "PartialCredentialsError", "DefaultCredentialsError", "ClientAuthenticationError"
     ):
-        variable = {
-            "s3": "AWS_ACCESS_KEY_ID",
-            "gs": "GOOGLE_APPLICATION_CREDENTIALS",
-            "az": "AZURE_STORAGE_ACCOUNT_NAME",
-        }.get(backend.protocol, "")
+        package = implementation(location.protocol).split(".", 1)[0]
         return MissingCredentials(
-            backend.protocol,
-            variable,
+            location.protocol,
+            _CREDENTIAL_VARIABLE.get(package, ""),
             f"{location.url}: no storage credentials found while trying to {action}; configure them the store's "
             f"standard way (for S3 as the AWS CLI reads them: AWS_PROFILE, AWS_ACCESS_KEY_ID, ~/.aws)",
         )
     return StorageError(f"{location.url}: could not {action}: {_describe(exc)}", url=location.url)
-
-
-# --- filesystems, one per store and configuration ----------------------------------------------------------
-
-_filesystems: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
-_filesystems_lock = threading.Lock()
-
-
-def missing_extra(location: ObjectLocation, *, what: str) -> str | None:
-    """Why this location's store cannot be used here (its package is not installed), or None."""
-    backend = location.backend
-    try:
-        __import__(backend.module)
-    except ImportError:
-        return (
-            f"{what} {location.url!r} needs {backend.module}: "
-            f"pip install 'usage-reports[{backend.extra}]' (or pip install {backend.module})"
-        )
-    return None
-
-
-def store_for(location: ObjectLocation) -> Store:
-    """The store of a location, built from the environment as it is now (cached while it does not change)."""
-    backend = location.backend
-    environment = tuple(
-        sorted((k, v) for k, v in os.environ.items() if backend.env_prefixes and k.startswith(backend.env_prefixes))
-    )
-    key = (backend.protocol, environment)
-    with _filesystems_lock:
-        store = _filesystems.get(key)
-        if store is None:
-            store = _filesystems[key] = _make_store(backend)
-    guard_storage_logs(_env_secrets(backend.env_prefixes))
-    result: Store = store
-    return result
-
-
-def _make_store(backend: Backend) -> Store:
-    import fsspec
-
-    if backend.protocol == "s3":
-        return S3Store()
-    cls = fsspec.get_filesystem_class(backend.protocol)
-    kwargs: dict[str, Any] = {"skip_instance_cache": True}
-    if backend.protocol == "memory":
-        kwargs = {}  # the process-wide memory store, shared with fsspec.filesystem("memory")
-    return FsspecStore(backend.protocol, cls(**kwargs))
 
 
 def _call(location: ObjectLocation, action: str, function: Callable[[], T]) -> T:
@@ -287,330 +238,9 @@ def _call(location: ObjectLocation, action: str, function: Callable[[], T]) -> T
         raise failure(location, action, exc) from exc
 
 
-class S3Store:
-    """S3 through s3fs's botocore client: explicit single or multipart uploads, aborted on any failure."""
-
-    def __init__(self) -> None:
-        import s3fs
-
-        self._fs = s3fs.S3FileSystem(skip_instance_cache=True)
-        self._secrets_known = False
-
-    def __repr__(self) -> str:
-        return "S3Store()"
-
-    def _s3(self, method: str, **kwargs: Any) -> Any:
-        if not self._secrets_known:
-            self._learn_secrets()
-        return self._fs.call_s3(method, **kwargs)
-
-    def _learn_secrets(self) -> None:
-        """The credentials botocore resolved (from env, files, SSO...), so that the log guard knows them."""
-        from fsspec.asyn import sync
-
-        self._fs.connect()
-        credentials = sync(self._fs.loop, self._fs.session.get_credentials)
-        if credentials is not None:
-            frozen = sync(self._fs.loop, credentials.get_frozen_credentials)
-            guard_storage_logs([frozen.access_key, frozen.secret_key, frozen.token])
-        self._secrets_known = True
-
-    def check(self, location: ObjectLocation, *, overwrite: bool, what: str) -> None:
-        """The bucket exists, and (without overwrite) the object does not. 403s are left to the upload."""
-        try:
-            _call(location, "reach the bucket", lambda: self._s3("head_bucket", Bucket=location.bucket))
-        except StorageError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, FileNotFoundError):
-                raise InvalidRequest(f"{what} {location.url!r}: bucket {location.bucket!r} does not exist") from None
-            if _named(exc, "ParamValidationError", "InvalidBucketName"):
-                raise InvalidRequest(
-                    f"{what} {location.url!r}: {location.bucket!r} is not a valid bucket name"
-                ) from None
-            if not isinstance(cause, PermissionError):  # 403: may write without listing; the upload will tell
-                raise
-        if not overwrite and self.exists(location, lenient=True):
-            raise InvalidRequest(f"{what} {location.url!r} already exists; pass overwrite=True to replace it")
-
-    def exists(self, location: ObjectLocation, *, lenient: bool = False) -> bool:
-        try:
-            _call(
-                location,
-                "look for the object",
-                lambda: self._s3("head_object", Bucket=location.bucket, Key=location.key),
-            )
-        except StorageError as exc:
-            if isinstance(exc.__cause__, FileNotFoundError):
-                return False
-            if lenient and isinstance(exc.__cause__, PermissionError):
-                return False  # If-None-Match at the upload still refuses to replace it
-            raise
-        return True
-
-    def read_bytes(self, location: ObjectLocation) -> bytes:
-        def read() -> bytes:
-            data: bytes = self._fs.cat_file(f"{location.bucket}/{location.key}")
-            return data
-
-        try:
-            return _call(location, "read the object", read)
-        except StorageError as exc:
-            if isinstance(exc.__cause__, FileNotFoundError):
-                raise FileNotFoundError(location.url) from None
-            raise
-
-    def write_bytes(self, location: ObjectLocation, data: bytes) -> None:
-        """One PutObject: S3 shows the old object or the new one, never a part."""
-        _call(
-            location,
-            "write the object",
-            lambda: self._s3(
-                "put_object", Bucket=location.bucket, Key=location.key, Body=data, **_content_type(location)
-            ),
-        )
-
-    def sha256(self, location: ObjectLocation) -> str | None:
-        """The ``x-amz-meta-sha256`` this library's uploads carry (one HEAD)."""
-        try:
-            head = _call(
-                location,
-                "look for the object",
-                lambda: self._s3("head_object", Bucket=location.bucket, Key=location.key),
-            )
-        except StorageError as exc:
-            if isinstance(exc.__cause__, FileNotFoundError):
-                raise FileNotFoundError(location.url) from None
-            raise
-        value = (head.get("Metadata") or {}).get("sha256")
-        return value if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) else None
-
-    def delete(self, location: ObjectLocation) -> None:
-        _call(
-            location,
-            "delete the object",
-            lambda: self._s3("delete_object", Bucket=location.bucket, Key=location.key),
-        )
-
-    def upload(
-        self,
-        location: ObjectLocation,
-        spool: IO[bytes],
-        size: int,
-        *,
-        overwrite: bool,
-        sha256: str,
-        cancelled: threading.Event,
-    ) -> None:
-        try:
-            self._upload(location, spool, size, overwrite=overwrite, sha256=sha256, cancelled=cancelled)
-        except StorageError as exc:
-            if _precondition_failed(exc):
-                raise _appeared(location) from None
-            raise
-
-    def _upload(
-        self,
-        location: ObjectLocation,
-        spool: IO[bytes],
-        size: int,
-        *,
-        overwrite: bool,
-        sha256: str,
-        cancelled: threading.Event,
-    ) -> None:
-        bucket, key = location.bucket, location.key
-        condition = {} if overwrite else {"IfNoneMatch": "*"}
-        details = {"Metadata": {"sha256": sha256}, **_content_type(location)}
-        part_size = max(S3_PART_SIZE, -(-size // S3_MAX_PARTS))
-        if size <= part_size:
-            body = spool.read()
-            _check_cancelled(location, cancelled)
-            _call(
-                location,
-                "upload the report",
-                partial(self._s3, "put_object", Bucket=bucket, Key=key, Body=body, **details, **condition),
-            )
-            return
-        created = _call(
-            location,
-            "start the multipart upload",
-            partial(self._s3, "create_multipart_upload", Bucket=bucket, Key=key, **details),
-        )
-        upload_id: str = created["UploadId"]
-        try:
-            parts: list[dict[str, Any]] = []
-            while chunk := spool.read(part_size):
-                _check_cancelled(location, cancelled)
-                number = len(parts) + 1
-                answer = _call(
-                    location,
-                    f"upload part {number}",
-                    partial(
-                        self._s3,
-                        "upload_part",
-                        Bucket=bucket,
-                        Key=key,
-                        UploadId=upload_id,
-                        PartNumber=number,
-                        Body=chunk,
-                    ),
-                )
-                parts.append({"PartNumber": number, "ETag": answer["ETag"]})
-            _check_cancelled(location, cancelled)
-            _call(
-                location,
-                "complete the multipart upload",
-                partial(
-                    self._s3,
-                    "complete_multipart_upload",
-                    Bucket=bucket,
-                    Key=key,
-                    UploadId=upload_id,
-                    MultipartUpload={"Parts": parts},
-                    **condition,
-                ),
-            )
-        except BaseException:
-            self._abort(location, upload_id)
-            raise
-
-    def _abort(self, location: ObjectLocation, upload_id: str) -> None:
-        try:
-            _call(
-                location,
-                "abort the multipart upload",
-                lambda: self._s3(
-                    "abort_multipart_upload", Bucket=location.bucket, Key=location.key, UploadId=upload_id
-                ),
-            )
-        except UsageReportsError as exc:
-            logger.warning(
-                "storage: could not abort multipart upload %s of %s (%s); a bucket lifecycle rule "
-                "(AbortIncompleteMultipartUpload) removes such leftovers",
-                upload_id,
-                location.url,
-                exc,
-            )
-
-
-class FsspecStore:
-    """Any other fsspec filesystem: staged files (commit or discard); memory:// writes whole values."""
-
-    def __init__(self, protocol: str, fs: Any) -> None:
-        self.protocol = protocol
-        self._fs = fs
-
-    def __repr__(self) -> str:
-        return f"FsspecStore({self.protocol!r})"
-
-    def _path(self, location: ObjectLocation) -> str:
-        return (
-            f"{location.bucket}/{location.key}" if self.protocol != "memory" else f"/{location.bucket}/{location.key}"
-        )
-
-    def check(self, location: ObjectLocation, *, overwrite: bool, what: str) -> None:
-        root = location.bucket if self.protocol != "memory" else f"/{location.bucket}"
-        if not _call(location, "reach the bucket", lambda: bool(self._fs.exists(root))):
-            raise InvalidRequest(f"{what} {location.url!r}: bucket {location.bucket!r} does not exist")
-        if not overwrite and self.exists(location):
-            raise InvalidRequest(f"{what} {location.url!r} already exists; pass overwrite=True to replace it")
-
-    def exists(self, location: ObjectLocation) -> bool:
-        path = self._path(location)
-
-        def look() -> bool:
-            self._fs.invalidate_cache(path)
-            return bool(self._fs.isfile(path))
-
-        return _call(location, "look for the object", look)
-
-    def read_bytes(self, location: ObjectLocation) -> bytes:
-        def read() -> bytes:
-            data: bytes = self._fs.cat_file(self._path(location))
-            return data
-
-        try:
-            return _call(location, "read the object", read)
-        except StorageError as exc:
-            if isinstance(exc.__cause__, FileNotFoundError):
-                raise FileNotFoundError(location.url) from None
-            raise
-
-    def write_bytes(self, location: ObjectLocation, data: bytes) -> None:
-        if self.protocol == "memory":
-            _call(location, "write the object", lambda: self._fs.pipe_file(self._path(location), data))
-            return
-        self._staged(location, [data], overwrite=True, cancelled=threading.Event())
-
-    def sha256(self, location: ObjectLocation) -> str | None:
-        """None: these stores keep no metadata of ours (the caller hashes the bytes); FileNotFoundError when absent."""
-        if not self.exists(location):
-            raise FileNotFoundError(location.url)
-        return None
-
-    def delete(self, location: ObjectLocation) -> None:
-        _call(location, "delete the object", lambda: self._fs.rm_file(self._path(location)))
-
-    def upload(
-        self,
-        location: ObjectLocation,
-        spool: IO[bytes],
-        size: int,
-        *,
-        overwrite: bool,
-        sha256: str,
-        cancelled: threading.Event,
-    ) -> None:
-        if self.protocol == "memory":  # in-process: one assignment of the whole value
-            data = spool.read()
-            _check_cancelled(location, cancelled)
-            mode = "overwrite" if overwrite else "create"
-            try:
-                _call(location, "upload the report", lambda: self._fs.pipe_file(self._path(location), data, mode=mode))
-            except StorageError as exc:
-                if _precondition_failed(exc):
-                    raise _appeared(location) from None
-                raise
-            return
-        self._staged(location, iter(lambda: spool.read(BLOCK_SIZE), b""), overwrite=overwrite, cancelled=cancelled)
-
-    def _staged(
-        self, location: ObjectLocation, chunks: Iterable[bytes], *, overwrite: bool, cancelled: threading.Event
-    ) -> None:
-        """Write through a staged file: nothing is visible until commit(); any failure discards it."""
-        path = self._path(location)
-        mode = "wb" if overwrite else "xb"
-        # _open, not open: open() with autocommit=False also files the object in the filesystem's shared transaction
-        file = _call(
-            location,
-            "start the upload",
-            lambda: self._fs._open(path, mode=mode, autocommit=False, block_size=BLOCK_SIZE),
-        )
-        try:
-            for chunk in chunks:
-                _check_cancelled(location, cancelled)
-                _call(location, "upload the report", partial(file.write, chunk))
-            _check_cancelled(location, cancelled)
-            _call(location, "upload the report", file.close)
-            _call(location, "commit the upload", file.commit)
-        except BaseException as exc:
-            with contextlib.suppress(Exception):
-                file.discard()
-            file.closed = True  # never let __del__ close (and so commit) a half-written file
-            if isinstance(exc, StorageError) and _precondition_failed(exc):
-                raise _appeared(location) from None
-            raise
-
-
 def _precondition_failed(exc: BaseException) -> bool:
-    """An exclusive write refused because the object exists (S3 412 on If-None-Match, fsspec's FileExistsError)."""
-    for error in _chain(exc):
-        if isinstance(error, FileExistsError):
-            return True
-        response = getattr(error, "response", None)
-        if isinstance(response, dict) and response.get("Error", {}).get("Code") in ("PreconditionFailed", "412"):
-            return True
-    return False
+    """An exclusive write refused because the object exists (s3fs and fsspec raise FileExistsError)."""
+    return any(isinstance(error, FileExistsError) for error in _chain(exc))
 
 
 def _appeared(location: ObjectLocation) -> InvalidRequest:
@@ -624,6 +254,209 @@ def _check_cancelled(location: ObjectLocation, cancelled: threading.Event) -> No
         raise StorageError(f"{location.url}: upload cancelled; nothing was written", url=location.url)
 
 
-def _content_type(location: ObjectLocation) -> dict[str, str]:
-    media_type, _ = mimetypes.guess_type(location.key)
-    return {"ContentType": media_type} if media_type else {}
+# --- filesystems, one per store and configuration ----------------------------------------------------------
+
+#: The variables the stores' own configuration reads (a change builds a new filesystem; their secrets are redacted).
+_STORE_VARIABLES = ("AWS_", "GOOGLE_", "GCSFS_", "CLOUDSDK_", "AZURE_")
+_stores: dict[tuple[str, tuple[tuple[str, str], ...]], ObjectStore] = {}
+_stores_lock = threading.Lock()
+
+
+def store_for(location: ObjectLocation) -> ObjectStore:
+    """The store of a location, built from the environment as it is now (cached while it does not change)."""
+    import fsspec
+
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(_STORE_VARIABLES)))
+    key = (implementation(location.protocol), environment)
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            cls = fsspec.get_filesystem_class(location.protocol)
+            # memory: the process-wide store, shared with fsspec.filesystem("memory"); others: this environment's
+            store = _stores[key] = ObjectStore(cls() if cls.protocol == "memory" else cls(skip_instance_cache=True))
+    guard_storage_logs(_env_secrets(environment))
+    return store
+
+
+class ObjectStore:
+    """One fsspec filesystem, and what this library does with it; every method blocks."""
+
+    def __init__(self, fs: Any) -> None:
+        self._fs = fs
+        protocols = {fs.protocol} if isinstance(fs.protocol, str) else set(fs.protocol)
+        self.is_s3 = "s3" in protocols
+        self.in_memory = "memory" in protocols
+        self._secrets_known = not self.is_s3
+
+    def __repr__(self) -> str:
+        return f"ObjectStore({type(self._fs).__name__})"
+
+    def _learn_secrets(self) -> None:
+        """The credentials botocore resolved (from env, files, SSO...), so that the log guard knows them."""
+        if self._secrets_known:
+            return
+        from fsspec.asyn import sync
+
+        self._fs.connect()
+        credentials = sync(self._fs.loop, self._fs.session.get_credentials)
+        if credentials is not None:
+            frozen = sync(self._fs.loop, credentials.get_frozen_credentials)
+            guard_storage_logs([frozen.access_key, frozen.secret_key, frozen.token])
+        self._secrets_known = True
+
+    def _run(self, location: ObjectLocation, action: str, function: Callable[[], T]) -> T:
+        if not self._secrets_known:
+            _call(location, action, self._learn_secrets)
+        return _call(location, action, function)
+
+    def check(self, location: ObjectLocation, *, overwrite: bool, what: str) -> None:
+        """The bucket exists, and (without overwrite) the object does not. 403s are left to the upload."""
+        try:
+            self._run(location, "reach the bucket", partial(self._fs.info, location.bucket, refresh=True))
+        except StorageError as exc:
+            if _named(exc, "ParamValidationError", "InvalidBucketName"):
+                raise InvalidRequest(
+                    f"{what} {location.url!r}: {location.bucket!r} is not a valid bucket name"
+                ) from None
+            if isinstance(exc.__cause__, FileNotFoundError):
+                raise InvalidRequest(f"{what} {location.url!r}: bucket {location.bucket!r} does not exist") from None
+            if not isinstance(exc.__cause__, PermissionError):  # 403: may write without listing; the upload will tell
+                raise
+        if not overwrite and self.exists(location, lenient=True):
+            raise InvalidRequest(f"{what} {location.url!r} already exists; pass overwrite=True to replace it")
+
+    def exists(self, location: ObjectLocation, *, lenient: bool = False) -> bool:
+        """Whether the object is there; ``lenient``: a store that forbids looking (403) counts as no."""
+
+        def look() -> bool:
+            return bool(self._fs.info(location.path, refresh=True).get("type") == "file")
+
+        try:
+            return self._run(location, "look for the object", look)
+        except StorageError as exc:
+            if isinstance(exc.__cause__, FileNotFoundError):
+                return False
+            if lenient and isinstance(exc.__cause__, PermissionError):
+                return False  # the exclusive write still refuses to replace it
+            raise
+
+    def read_bytes(self, location: ObjectLocation) -> bytes:
+        try:
+            data: bytes = self._run(location, "read the object", partial(self._fs.cat_file, location.path))
+        except StorageError as exc:
+            if isinstance(exc.__cause__, FileNotFoundError):
+                raise FileNotFoundError(location.url) from None
+            raise
+        return data
+
+    def write_bytes(self, location: ObjectLocation, data: bytes) -> None:
+        """Replace the object: one write of the whole value, so readers see the old object or the new one."""
+        self._run(
+            location, "write the object", partial(self._fs.pipe_file, location.path, data, **self._options(location))
+        )
+
+    def sha256(self, location: ObjectLocation) -> str | None:
+        """The sha256 recorded with the object at upload (S3: ``x-amz-meta-sha256``, one HEAD); None when the
+        store keeps none; FileNotFoundError when the object is absent."""
+        if not self.is_s3:
+            if not self.exists(location):
+                raise FileNotFoundError(location.url)
+            return None
+        try:
+            metadata = self._run(location, "look for the object", partial(self._fs.metadata, location.path))
+        except StorageError as exc:
+            if isinstance(exc.__cause__, FileNotFoundError):
+                raise FileNotFoundError(location.url) from None
+            raise
+        value = metadata.get("sha256")
+        return value if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) else None
+
+    def delete(self, location: ObjectLocation) -> None:
+        self._run(location, "delete the object", partial(self._fs.rm_file, location.path))
+
+    def _options(self, location: ObjectLocation, sha256: str | None = None) -> dict[str, Any]:
+        """S3 request parameters that s3fs passes to PutObject and CreateMultipartUpload."""
+        if not self.is_s3:
+            return {}
+        media_type, _ = mimetypes.guess_type(location.key)
+        options: dict[str, Any] = {"ContentType": media_type} if media_type else {}
+        if sha256 is not None:
+            options["Metadata"] = {"sha256": sha256}
+        return options
+
+    def upload(
+        self,
+        location: ObjectLocation,
+        spool: IO[bytes],
+        size: int,
+        *,
+        overwrite: bool,
+        sha256: str,
+        cancelled: threading.Event,
+    ) -> None:
+        """Write the spool as the object, atomically, never replacing one without ``overwrite``.
+
+        Nothing is visible until the store's last step; any failure, ``cancelled`` (checked
+        before each part) or a signal (a KeyboardInterrupt) discards the staged upload.
+        """
+        options = self._options(location, sha256)
+        part_size = max(PART_SIZE, -(-size // S3_MAX_PARTS))
+        try:
+            if self.in_memory or (self.is_s3 and size <= part_size):
+                data = spool.read()
+                _check_cancelled(location, cancelled)
+                mode = "overwrite" if overwrite else "create"
+                write = partial(self._fs.pipe_file, location.path, data, mode=mode, **options)
+                self._run(location, "upload the report", write)
+            else:
+                self._staged(location, spool, part_size, overwrite=overwrite, options=options, cancelled=cancelled)
+        except StorageError as exc:
+            if _precondition_failed(exc):
+                raise _appeared(location) from None
+            raise
+
+    def _staged(
+        self,
+        location: ObjectLocation,
+        spool: IO[bytes],
+        part_size: int,
+        *,
+        overwrite: bool,
+        options: dict[str, Any],
+        cancelled: threading.Event,
+    ) -> None:
+        """fsspec's staged file: each write of ``part_size`` bytes sends one part; commit() publishes them."""
+        mode = "wb" if overwrite else "xb"
+        # _open, not open: open(autocommit=False) also files every such file in the filesystem's shared
+        # transaction, which keeps each one for good (test_staged_uploads_stay_out_of_fsspecs_shared_transaction)
+        file = self._run(
+            location,
+            "start the upload",
+            partial(self._fs._open, location.path, mode=mode, autocommit=False, block_size=part_size, **options),
+        )
+        try:
+            part = 0
+            while chunk := spool.read(part_size):
+                _check_cancelled(location, cancelled)
+                part += 1
+                self._run(location, f"upload part {part}", partial(file.write, chunk))
+            _check_cancelled(location, cancelled)
+            self._run(location, f"upload part {part}", file.close)
+            _check_cancelled(location, cancelled)
+            self._run(location, "complete the upload", file.commit)
+        except BaseException:
+            self._discard(location, file)
+            raise
+
+    def _discard(self, location: ObjectLocation, file: Any) -> None:
+        """Drop a staged upload (s3fs: AbortMultipartUpload); never let the file close (and so upload) itself."""
+        file.closed = True  # fsspec's __del__ would close it: flush the rest, and on S3 start a new upload
+        try:
+            _call(location, "abort the upload", file.discard)
+        except UsageReportsError as exc:
+            logger.warning(
+                "storage: could not abort the upload of %s (%s); a bucket lifecycle rule "
+                "(AbortIncompleteMultipartUpload) removes such leftovers",
+                location.url,
+                exc,
+            )

@@ -30,7 +30,7 @@ from typing import IO
 
 from .._exceptions import InvalidRequest, StorageError
 from .._redact import REDACTED, Redactor
-from ._object_stores import ALIASES, BACKENDS, ObjectLocation, Store, missing_extra, store_for
+from ._object_stores import PROTOCOLS, ObjectLocation, ObjectStore, missing_extra, store_for
 from ._sinks import FileSink, ProgressCallback, Sink
 
 __all__ = [
@@ -85,7 +85,7 @@ def resolve(
         )
     if "?" in rest or "#" in rest:
         raise InvalidRequest(f"{what} {Redactor()(location)!r} has a query string or fragment; give a plain URL")
-    if ALIASES.get(scheme, scheme) not in BACKENDS:
+    if scheme not in PROTOCOLS:
         raise InvalidRequest(f"{what} {location!r}: unsupported protocol {scheme!r}; give {_SUPPORTED}")
     if _CONTROL.search(location):
         raise InvalidRequest(f"{what} {location!r} contains control characters")
@@ -130,7 +130,7 @@ class RemoteSink(Sink):
         super().__init__(on_progress)
         self.location = location
         self.overwrite = overwrite
-        self._store: Store | None = None
+        self._store: ObjectStore | None = None
         self._spool: IO[bytes] | None = None
         self._lock = threading.Lock()
         self._committing = False

@@ -34,10 +34,11 @@ A simulator of your own implements :class:`SimulatedVendor` and is passed as
 :func:`register_simulator` (:func:`simulator_registered` for a ``with`` block):
 ``VendorSimulators()`` then starts it beside the built-in ones.
 
-This module owns the simulators' registry: the provider contract knows nothing
-of them. The built-in vendors' simulators stay in their vendor's home
-(``_providers/<vendor>/_simulator.py``, beside the adapter and spec they
-mimic) and are registered here by name, imported only when first started.
+This package owns the simulators and their registry: the provider contract
+knows nothing of them, and nothing in the library imports this package. The
+built-in vendors' simulators are ``testing/_<vendor>.py`` (each follows its
+vendor's vendored spec, which ``tests/test_simulators_conform_to_specs.py``
+checks), registered here by name and imported only when first started.
 """
 
 from __future__ import annotations
@@ -58,18 +59,18 @@ from ._server import (
 )
 
 if TYPE_CHECKING:
-    from .._providers.altostrat._simulator import SANDBOX_ALTOSTRAT_TOKEN as SANDBOX_ALTOSTRAT_TOKEN
-    from .._providers.altostrat._simulator import AltostratSimulator as AltostratSimulator
-    from .._providers.edge_impulse._simulator import SANDBOX_EDGE_IMPULSE_API_KEY as SANDBOX_EDGE_IMPULSE_API_KEY
-    from .._providers.edge_impulse._simulator import SANDBOX_EDGE_IMPULSE_JWT as SANDBOX_EDGE_IMPULSE_JWT
-    from .._providers.edge_impulse._simulator import (
+    from ._altostrat import SANDBOX_ALTOSTRAT_TOKEN as SANDBOX_ALTOSTRAT_TOKEN
+    from ._altostrat import AltostratSimulator as AltostratSimulator
+    from ._edge_impulse import SANDBOX_EDGE_IMPULSE_API_KEY as SANDBOX_EDGE_IMPULSE_API_KEY
+    from ._edge_impulse import SANDBOX_EDGE_IMPULSE_JWT as SANDBOX_EDGE_IMPULSE_JWT
+    from ._edge_impulse import (
         SANDBOX_EDGE_IMPULSE_NON_ADMIN_API_KEY as SANDBOX_EDGE_IMPULSE_NON_ADMIN_API_KEY,
     )
-    from .._providers.edge_impulse._simulator import EdgeImpulseSimulator as EdgeImpulseSimulator
-    from .._providers.edge_impulse._simulator import SimulatedReport as SimulatedReport
-    from .._providers.edge_impulse._simulator import SimulatedTenant as SimulatedTenant
-    from .._providers.statsig._simulator import SANDBOX_STATSIG_CONSOLE_KEY as SANDBOX_STATSIG_CONSOLE_KEY
-    from .._providers.statsig._simulator import StatsigSimulator as StatsigSimulator
+    from ._edge_impulse import EdgeImpulseSimulator as EdgeImpulseSimulator
+    from ._edge_impulse import SimulatedReport as SimulatedReport
+    from ._edge_impulse import SimulatedTenant as SimulatedTenant
+    from ._statsig import SANDBOX_STATSIG_CONSOLE_KEY as SANDBOX_STATSIG_CONSOLE_KEY
+    from ._statsig import StatsigSimulator as StatsigSimulator
 
 __all__ = [
     "SANDBOX_ALTOSTRAT_TOKEN",
@@ -125,19 +126,19 @@ class VendorSimulators(SimulatorGroup):
     @property
     def edge_impulse(self) -> EdgeImpulseSimulator:
         """The Edge Impulse simulator: tenants, report lifecycle and report sizes."""
-        from .._providers.edge_impulse._simulator import EdgeImpulseSimulator
+        from ._edge_impulse import EdgeImpulseSimulator
 
         return self.vendor("edge_impulse", EdgeImpulseSimulator)
 
     @property
     def altostrat(self) -> AltostratSimulator:
-        from .._providers.altostrat._simulator import AltostratSimulator
+        from ._altostrat import AltostratSimulator
 
         return self.vendor("altostrat", AltostratSimulator)
 
     @property
     def statsig(self) -> StatsigSimulator:
-        from .._providers.statsig._simulator import StatsigSimulator
+        from ._statsig import StatsigSimulator
 
         return self.vendor("statsig", StatsigSimulator)
 
@@ -194,29 +195,29 @@ class VendorSimulators(SimulatorGroup):
         return self.edge_impulse.report_bytes(report_id)
 
 
-def _edge_impulse() -> SimulatedVendor:
-    from .._providers.edge_impulse._simulator import simulator
+def _edge_impulse_simulator() -> SimulatedVendor:
+    from ._edge_impulse import simulator
 
     return simulator()
 
 
-def _altostrat() -> SimulatedVendor:
-    from .._providers.altostrat._simulator import simulator
+def _altostrat_simulator() -> SimulatedVendor:
+    from ._altostrat import simulator
 
     return simulator()
 
 
-def _statsig() -> SimulatedVendor:
-    from .._providers.statsig._simulator import simulator
+def _statsig_simulator() -> SimulatedVendor:
+    from ._statsig import simulator
 
     return simulator()
 
 
 #: The built-in vendors' simulators, by provider name (each imported when first started).
 _BUILT_IN: dict[str, Callable[[], SimulatedVendor]] = {
-    "edge_impulse": _edge_impulse,
-    "altostrat": _altostrat,
-    "statsig": _statsig,
+    "edge_impulse": _edge_impulse_simulator,
+    "altostrat": _altostrat_simulator,
+    "statsig": _statsig_simulator,
 }
 _registry_lock = threading.Lock()
 _registered: dict[str, Callable[[], SimulatedVendor]] = {}
@@ -287,15 +288,15 @@ if not TYPE_CHECKING:  # mypy reads the imports above, and so still refuses a mi
         """
         value: object
         if name in _ALTOSTRAT_EXPORTS:
-            from .._providers.altostrat import _simulator as altostrat
+            from . import _altostrat as altostrat
 
             value = getattr(altostrat, name)
         elif name in _EDGE_IMPULSE_EXPORTS:
-            from .._providers.edge_impulse import _simulator as edge_impulse
+            from . import _edge_impulse as edge_impulse
 
             value = getattr(edge_impulse, name)
         elif name in _STATSIG_EXPORTS:
-            from .._providers.statsig import _simulator as statsig
+            from . import _statsig as statsig
 
             value = getattr(statsig, name)
         else:

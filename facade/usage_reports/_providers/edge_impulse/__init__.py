@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ..._contract import Adapter, Flow, Listing, ReportRequest, VendorProvider
+from ._measured import USAGE
 from ._model import (
     DEFAULT_MAX_WAIT,
     DEFAULT_POLL_INTERVAL,
@@ -71,6 +72,7 @@ def _report_rows(settings: object, query: object) -> Flow[list[dict[str, object]
 class EdgeImpulseProvider(VendorProvider[EdgeImpulseUsageReport, EdgeImpulse]):
     name = "edge_impulse"
     title = "Edge Impulse"
+    usage = USAGE  # the numbers its files hold (usage_reports.usage reads them)
     command = "edge-impulse"
     summary = "one Edge Impulse white-label tenant's usage report for a period (CSV)"
     credential_variables = (EdgeImpulse.ENV_API_KEY, EdgeImpulse.ENV_JWT)

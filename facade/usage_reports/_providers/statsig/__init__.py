@@ -10,6 +10,7 @@ from typing import ClassVar
 import attrs
 
 from ..._contract import Adapter, RateLimits, VendorProvider
+from ._measured import USAGE
 from ._model import STATSIG_API_VERSION, STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
 
 
@@ -22,6 +23,7 @@ def _adapter() -> Adapter[StatsigUsageReport, Statsig]:
 class StatsigProvider(VendorProvider[StatsigUsageReport, Statsig]):
     name = "statsig"
     title = "Statsig"
+    usage = USAGE  # the numbers its files hold (usage_reports.usage reads them)
     command = "statsig"
     summary = "one Statsig project's usage billing report (CSV)"
     credential_variables = (Statsig.ENV_CONSOLE_API_KEY,)

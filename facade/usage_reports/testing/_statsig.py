@@ -16,7 +16,7 @@ import re
 from datetime import UTC, datetime
 from typing import Final
 
-from ...testing._server import Answer, RecordedRequest, SimulatorContext, method_not_allowed
+from ._server import Answer, RecordedRequest, SimulatorContext, method_not_allowed
 
 __all__ = ["SANDBOX_STATSIG_CONSOLE_KEY", "StatsigSimulator", "simulator"]
 

@@ -49,7 +49,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Final, Literal
 
-from ...testing._server import CHUNK_SIZE, Answer, RecordedRequest, SimulatorContext, method_not_allowed
+from ._server import CHUNK_SIZE, Answer, RecordedRequest, SimulatorContext, method_not_allowed
 
 __all__ = [
     "SANDBOX_EDGE_IMPULSE_API_KEY",

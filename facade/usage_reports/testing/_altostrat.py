@@ -13,7 +13,7 @@ import hashlib
 import re
 from typing import Final
 
-from ...testing._server import Answer, RecordedRequest, SimulatorContext, method_not_allowed
+from ._server import Answer, RecordedRequest, SimulatorContext, method_not_allowed
 
 __all__ = ["SANDBOX_ALTOSTRAT_TOKEN", "AltostratSimulator", "simulator"]
 
