@@ -112,6 +112,7 @@ class World:
             'inner_organization_id = "all"',
             f"poll_interval = {self.poll_interval}",
             "max_wait = 300",
+            "compute_time = false  # B7 measures the report lifecycle, as BENCHMARKS.md states it",
         ]
         for n in range(1, self.projects + 1):
             lines += ["", "[[statsig]]", f'name = "project-{n:02d}"', f'credential_env = "{statsig_key_env}{n:02d}"']

@@ -81,7 +81,7 @@ def test_run_from_python_writes_the_manifest_fetch_all_writes_and_prints_nothing
     cli_manifest = manifest_of(tmp_path / "cli" / "2026-10")
     python_manifest = manifest_of(tmp_path / "python" / "2026-10")
     assert _records(python_manifest) == _records(cli_manifest)
-    assert len(cli_manifest["entries"]) == 7  # five tenants, a Statsig project, a workspace
+    assert len(cli_manifest["entries"]) == 12  # five tenants (a report and a compute time each), Statsig, Altostrat
     assert result.state == "failed"
     assert result.exit_code == cli.returncode == python_manifest["summary"]["exit_code"]
     assert result.manifest_path == tmp_path / "python" / "2026-10" / "manifest.json"
@@ -134,10 +134,10 @@ def test_the_observer_sees_the_plan_every_download_start_progress_and_every_reco
         config, out_dir=tmp_path / "out", as_of=AS_OF, environ=vendor_environment(simulators), observer=events.append
     )
     assert events[0] == RunPlanned(3)  # three config entries; one stands for every tenant
-    assert RunPlanned(7) in events  # once the tenants were listed
+    assert RunPlanned(12) in events  # once the tenants were listed: a report and a compute time each
     finished = [e.record for e in events if isinstance(e, EntryFinished)]
     assert finished == sorted(result.records, key=finished.index)  # each record once, as it finished
-    assert len(finished) == len(result.records) == 7
+    assert len(finished) == len(result.records) == 12
     started = {e.label for e in events if isinstance(e, EntryStarted)}
     assert {r.label for r in result.records if r.downloaded} <= started <= {r.label for r in result.records}
     progressed = [e for e in events if isinstance(e, EntryProgressed)]

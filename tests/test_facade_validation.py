@@ -184,7 +184,8 @@ def test_missing_destination_folder_is_refused_before_any_request(
 def test_a_request_of_another_type_is_refused(simulators: VendorSimulators) -> None:
     with pytest.raises(
         InvalidRequest,
-        match=r"expected a report request \(EdgeImpulseUsageReport, AltostratUsagePdf, StatsigUsageReport\), not str",
+        match=r"expected a report request \(EdgeImpulseUsageReport, EdgeImpulseComputeTime, AltostratUsagePdf, "
+        r"StatsigUsageReport\), not str",
     ):
         run("sync", sandbox_settings(simulators), "fetch", "statsig")
 

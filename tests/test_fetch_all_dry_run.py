@@ -20,6 +20,7 @@ from usage_reports.testing import VendorSimulators
 
 TENANT_FILES = [f"edge-impulse-usage-1-{tenant}-2026-10.csv" for tenant in (2, 3, 4, 5, 6)]
 OTHER_FILES = ["web-statsig-usage-2026-10.csv", altostrat_pdf("ws_a1b2c3d4e5f6g7h8")]
+COMPUTE_FILES = [f"edge-impulse-compute-time-1-{tenant}-2026-10.json" for tenant in (2, 3, 4, 5, 6)]
 
 
 def _fetch_all(run: Run, *args: str) -> subprocess.CompletedProcess[str]:
@@ -46,7 +47,7 @@ def test_dry_run_shows_the_plan_without_sending_anything_that_changes_anything_o
     document = json.loads(planned.stdout)
     assert document["dry_run"] is True
     entries = {e["path"]: e for e in document["entries"]}
-    assert sorted(entries) == sorted(TENANT_FILES + OTHER_FILES)
+    assert sorted(entries) == sorted(TENANT_FILES + COMPUTE_FILES + OTHER_FILES)
     assert {e["details"]["would"] for e in entries.values()} == {"download"}
     reports = {entries[name]["details"].get("report") for name in TENANT_FILES}
     assert reports == {"reused", "would be created"}  # the simulated vendor has one report for October already
@@ -56,7 +57,7 @@ def test_dry_run_shows_the_plan_without_sending_anything_that_changes_anything_o
     assert table.returncode == 0, table.stderr
     assert "would download" in table.stdout
     assert "report would be created" in table.stdout
-    assert "dry run: 7 would download; nothing was changed or written" in table.stdout
+    assert "dry run: 12 would download; nothing was changed or written" in table.stdout
     assert _changing_requests(simulators) == []
 
 
@@ -76,7 +77,8 @@ def test_dry_run_after_a_run_says_which_files_would_be_skipped_and_leaves_the_fo
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()} == before
     entries = {e["path"]: e for e in json.loads(planned.stdout)["entries"]}
     would = {name: entry["details"]["would"] for name, entry in entries.items()}
-    assert would == {**dict.fromkeys(TENANT_FILES[:4] + OTHER_FILES, "skip"), TENANT_FILES[4]: "download"}
+    skipped = TENANT_FILES[:4] + COMPUTE_FILES + OTHER_FILES  # tenant 6's compute time was saved, not its report
+    assert would == {**dict.fromkeys(skipped, "skip"), TENANT_FILES[4]: "download"}
 
 
 def test_run_with_dry_run_returns_planned_records_and_sends_no_post(
@@ -93,7 +95,8 @@ def test_run_with_dry_run_returns_planned_records_and_sends_no_post(
     assert result.exit_code == 0
     assert result.summary is None
     assert [(r.path, r.details) for r in result.records] == [
-        (TENANT_FILES[0], {"would": "download", "report": "would be created"})
+        (TENANT_FILES[0], {"would": "download", "report": "would be created"}),
+        (COMPUTE_FILES[0], {"would": "download"}),
     ]
     assert _changing_requests(simulators) == []
     assert not (tmp_path / "out").exists()

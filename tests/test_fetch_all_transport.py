@@ -18,7 +18,7 @@ from usage_reports.aiohttp_transport import AiohttpTransport
 from usage_reports.testing import EdgeImpulseSimulator, VendorSimulators
 
 CONFIG = MONTHLY_CONFIG
-ENTRIES = 5 + 1 + 1  # the default world's tenants 2 to 6, a Statsig project, an Altostrat workspace
+ENTRIES = 5 * 2 + 1 + 1  # the default world's tenants 2 to 6 (a report and a compute time each), Statsig, Altostrat
 
 
 def _config(tmp_path: Path, simulators: VendorSimulators) -> Path:

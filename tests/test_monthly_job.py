@@ -35,7 +35,9 @@ def test_the_same_config_gets_each_months_reports_and_a_rerun_sends_no_create_an
 ) -> None:
     (tmp_path / "usage.toml").write_text(CONFIG, encoding="utf-8")
     _ei(simulators).set_failing(6, False)
-    expected_ei = {f"edge-impulse-usage-1-{t}-{{}}.csv" for t in [*HEALTHY_TENANTS, 6]}
+    expected_ei = {f"edge-impulse-usage-1-{t}-{{}}.csv" for t in [*HEALTHY_TENANTS, 6]} | {
+        f"edge-impulse-compute-time-1-{t}-{{}}.json" for t in [*HEALTHY_TENANTS, 6]
+    }
 
     for as_of, month in (("2026-11-02", "2026-10"), ("2026-12-02", "2026-11")):
         result = run("fetch-all", "usage.toml", "--out-dir", "usage/{period}", "--as-of", as_of, "--json")
@@ -53,7 +55,7 @@ def test_the_same_config_gets_each_months_reports_and_a_rerun_sends_no_create_an
                 assert entry["period"] is None
                 continue
             assert entry["period"]["start"].startswith(f"{month}-01T00:00:00")
-            if entry["provider"] == "edge_impulse":
+            if entry["provider"] == "edge_impulse" and entry["kind"] == "report":
                 assert entry["details"]["report"] in {"created", "reused"}
                 assert isinstance(entry["details"]["report_id"], int)
 

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from ._models import UsageReport
     from ._periods import Period
     from ._providers.altostrat import Altostrat, AltostratUsagePdf
-    from ._providers.edge_impulse import EdgeImpulse, EdgeImpulseUsageReport
+    from ._providers.edge_impulse import EdgeImpulse, EdgeImpulseComputeTime, EdgeImpulseUsageReport
     from ._providers.edge_impulse._usage import ComputeTime, DailyMetrics, EntitlementLimits, TenantInfo
     from ._providers.statsig import STATSIG_RATE_LIMITS, Statsig, StatsigUsageReport
 
@@ -70,6 +70,7 @@ _LAZY = {
     "EntitlementLimits": "._providers.edge_impulse._usage",
     "TenantInfo": "._providers.edge_impulse._usage",
     "EdgeImpulse": "._providers.edge_impulse",
+    "EdgeImpulseComputeTime": "._providers.edge_impulse",
     "EdgeImpulseUsageReport": "._providers.edge_impulse",
     "STATSIG_RATE_LIMITS": "._providers.statsig",
     "Statsig": "._providers.statsig",
@@ -110,6 +111,7 @@ __all__ = [
     "ConnectionFailed",
     "DailyMetrics",
     "EdgeImpulse",
+    "EdgeImpulseComputeTime",
     "EdgeImpulseUsageReport",
     "EntitlementLimits",
     "InvalidRequest",

@@ -29,7 +29,11 @@ RateLimits = tuple[tuple[int, float], ...]
 
 
 class ReportRequest(Protocol):
-    """What to fetch: an immutable, validated request object of one provider."""
+    """What to fetch: an immutable, validated request object of one provider.
+
+    A request type may also declare ``kind: ClassVar[str]``: what its file is, in a manifest (``report`` when it
+    does not; e.g. ``compute_time``). See :func:`request_kind`.
+    """
 
     provider: ClassVar[str]
 
@@ -52,12 +56,22 @@ class ProviderSettings(Protocol):
     def require_credentials(self) -> None: ...
 
 
+def request_kind(request: object) -> str:
+    """What a request's file is (its type's ``kind``): ``report`` unless the type says otherwise."""
+    kind = getattr(type(request), "kind", "report")
+    return kind if isinstance(kind, str) else "report"
+
+
 @attrs.frozen
 class Accept:
     """This response is the report: stream its body."""
 
     media_type: str
     prefix: bytes | None = None  # bytes the body must start with (a file signature)
+    #: For a small report (a JSON document): the whole body, at most ``check_limit`` bytes, is given to ``check``
+    #: before it is kept; its answer is why the body is refused (None: it is the report). Bytes stay unchanged.
+    check: Callable[[bytes], str | None] | None = attrs.field(default=None, repr=False)
+    check_limit: int = 1 << 20
 
 
 @attrs.frozen
@@ -82,9 +96,16 @@ class ApiRequest:
 
 @attrs.frozen
 class Wait:
-    """A step of a provider's flow: sleep before the next step (polling)."""
+    """A step of a provider's flow: sleep before the next step (polling).
+
+    ``polls``: when the flow waits for something the vendor is still building, how many times it has looked so
+    far, and ``waited`` the seconds it has waited in all: the caller's progress shows it ("waiting for report
+    (poll 3, 12 s)"). 0: a plain pause.
+    """
 
     seconds: float
+    polls: int = 0
+    waited: float = 0.0
 
 
 T = TypeVar("T")
@@ -290,7 +311,22 @@ class Provider(abc.ABC):
 
     @property
     @abc.abstractmethod
-    def request_type(self) -> type[ReportRequest]: ...
+    def request_type(self) -> type[ReportRequest]:
+        """The main request type: the CLI command's options and the config's keys derive from it."""
+
+    @property
+    def request_types(self) -> tuple[type[ReportRequest], ...]:
+        """Every request type the provider serves, the main one first (e.g. a report and a compute time)."""
+        return (self.request_type,)
+
+    def companions(self, request: object) -> tuple[ReportRequest, ...]:
+        """Requests a batch saves beside this one (e.g. the compute time of the report's tenant and period)."""
+        return ()
+
+    def names(self, settings: object, requests: list[object]) -> Flow[list[str | None]] | None:
+        """A flow finding the vendor's name of what each request is about (e.g. its tenant), read when a batch
+        runs; None when the provider names nothing."""
+        return None
 
     @property
     @abc.abstractmethod
@@ -319,7 +355,7 @@ class Provider(abc.ABC):
         return isinstance(settings, self.settings_type)
 
     def owns_request(self, request: object) -> bool:
-        return isinstance(request, self.request_type)
+        return isinstance(request, self.request_types)
 
     def __repr__(self) -> str:
         return f"<provider {self.name}>"
@@ -328,11 +364,24 @@ class Provider(abc.ABC):
 class VendorProvider(Provider, Generic[R, S]):
     """The typed base a vendor's descriptor subclasses: its request type ``R``, its settings ``S``."""
 
-    def __init__(self, request_type: type[R], settings_type: type[S], adapter: Callable[[], Adapter[R, S]]) -> None:
+    def __init__(
+        self,
+        request_type: type[R],
+        settings_type: type[S],
+        adapter: Callable[[], Adapter[R, S]],
+        others: Mapping[type[Any], Callable[[], Adapter[Any, S]]] | None = None,
+    ) -> None:
+        """``others``: the provider's other request types, each with its adapter's factory (imported on first use)."""
         self._request_type = request_type
         self._settings_type = settings_type
         self._adapter_factory = adapter
         self._adapter: Adapter[R, S] | None = None
+        self._others = dict(others or {})
+        self._other_adapters: dict[type[Any], Adapter[Any, S]] = {}
+
+    @property
+    def request_types(self) -> tuple[type[ReportRequest], ...]:
+        return (self._request_type, *self._others)
 
     @property
     def request_type(self) -> type[R]:
@@ -356,6 +405,14 @@ class VendorProvider(Provider, Generic[R, S]):
             raise InvalidRequest(f"{self.name}: expected a {self._request_type.__name__}, not {type(request).__name__}")
         return request
 
+    def _other_adapter(self, request: object) -> Adapter[Any, S] | None:
+        for kind, factory in self._others.items():
+            if isinstance(request, kind):
+                if kind not in self._other_adapters:
+                    self._other_adapters[kind] = factory()
+                return self._other_adapters[kind]
+        return None
+
     def settings_of(self, settings: object) -> S:
         if not isinstance(settings, self._settings_type):
             raise InvalidRequest(
@@ -364,6 +421,9 @@ class VendorProvider(Provider, Generic[R, S]):
         return settings
 
     def prepare(self, request: object, settings: object) -> Call:
+        other = None if isinstance(request, self._request_type) else self._other_adapter(request)
+        if other is not None:
+            return _BoundCall(self.name, other, request, self.settings_of(settings))
         return _BoundCall(self.name, self.adapter(), self.request_of(request), self.settings_of(settings))
 
     def api_call(self, settings: object) -> Call:
@@ -389,4 +449,5 @@ __all__ = [
     "ReportRequest",
     "VendorProvider",
     "Wait",
+    "request_kind",
 ]

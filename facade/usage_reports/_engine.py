@@ -241,6 +241,8 @@ def run_flow(job: Job, flow: Flow[T], expires: float) -> Generator[Operation, An
             if isinstance(step, Wait):
                 if time.monotonic() + step.seconds >= expires:
                     raise _deadline_passed(job, "wait for the vendor", passed=False).error
+                if step.polls:
+                    job.sink.waiting(step.polls, step.waited)
                 yield Sleep(step.seconds)
                 continue
             try:
@@ -706,6 +708,8 @@ def _receive(
             ),
             retryable=False,
         )
+    if accept.check is not None:
+        sink.head_size = accept.check_limit + 1  # the whole body, to check it before it is kept
     sink.expect(int(declared) if identity and declared is not None and declared.isdigit() else None)  # progress
     yield from _io(job, Receive(response, sink, expires), step="receive", hop=hop, expires=expires, response=response)
     received = _bytes_on_the_wire(response, sink, identity=identity)
@@ -724,6 +728,14 @@ def _receive(
             ),
             retryable=False,
         )
+    if accept.check is not None:
+        reason = (
+            f"the answer is larger than {accept.check_limit} bytes"
+            if sink.size > accept.check_limit
+            else accept.check(sink.head)
+        )
+        if reason is not None:
+            raise _AttemptFailed(_unexpected(job, response, job.redact.quote(reason)), retryable=False)
     if sink.needs_commit:
         yield from _io(job, Commit(sink), step="commit", hop=hop, expires=expires, response=response)
     if logger.isEnabledFor(logging.INFO):  # the fields are built only for a record that is kept

@@ -100,6 +100,7 @@ class Spec:
     default: object
     many: Many | None = None
     period: bool = False  # the request's period: --period, --timezone, --as-of and the config's period apply
+    cli: bool = True  # False: a config (batch) key only, no command-line option
 
     @property
     def has_default(self) -> bool:
@@ -117,6 +118,7 @@ class _Declared:
     required: bool | None
     many: Many | None
     period: bool
+    cli: bool = True
 
 
 def field(
@@ -132,13 +134,15 @@ def field(
     many: Many | None = None,
     kw_only: bool = False,
     period: bool = False,
+    cli: bool = True,
 ) -> Any:
     """An attrs field declared once for Python, the CLI and the config (see the module's docstring).
 
     From Python, ``convert`` checks the value (and may normalise it); ``None`` is always allowed for a field
-    whose default is ``None``.
+    whose default is ``None``. ``cli=False``: a key of the config (what a batch does beside the download), with
+    no command-line option.
     """
-    declared = _Declared(help, convert, option, key, metavar, example, required, many, period)
+    declared = _Declared(help, convert, option, key, metavar, example, required, many, period, cli)
     return attrs.field(default=default, kw_only=kw_only, validator=_checked, metadata={METADATA_KEY: declared})
 
 
@@ -176,6 +180,7 @@ def specs(cls: type) -> tuple[Spec, ...]:
                 default=attribute.default,
                 many=declared.many,
                 period=declared.period,
+                cli=declared.cli,
             )
         )
     return tuple(found)
@@ -292,6 +297,18 @@ def positive_int(value: object) -> int:
     return value
 
 
+def boolean(value: object) -> bool:
+    """true or false (never a number); from the command line, ``true``/``false``."""
+    if isinstance(value, Text):
+        words = {"true": True, "false": False}
+        if value.strip().lower() not in words:
+            raise FieldError(f"must be true or false, got {str(value)!r}")
+        return words[value.strip().lower()]
+    if not isinstance(value, bool):
+        raise FieldError(f"must be true or false, not {kind_of(value)}")
+    return value
+
+
 def positive_seconds(value: object) -> float:
     """A positive, finite number of seconds (never a bool); from the command line, its text."""
     if isinstance(value, Text):
@@ -315,6 +332,7 @@ __all__ = [
     "Rule",
     "Spec",
     "Text",
+    "boolean",
     "broken",
     "check_rules",
     "field",

@@ -83,7 +83,12 @@ def provider_named(name: str) -> Provider | None:
 
 def provider_for_request(request: object) -> Provider:
     """The provider of a request object; InvalidRequest naming the accepted types otherwise."""
-    return _owner(request, lambda p, v: p.owns_request(v), "a report request", lambda p: p.request_type.__name__)
+    return _owner(
+        request,
+        lambda p, v: p.owns_request(v),
+        "a report request",
+        lambda p: ", ".join(t.__name__ for t in p.request_types),
+    )
 
 
 def provider_for_settings(settings: object) -> Provider:

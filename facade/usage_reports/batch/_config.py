@@ -82,6 +82,7 @@ class Entry:
     credential_type: str = "api_key"
     part: str | None = None  # which of the requests one table stands for, e.g. "tenant 7"
     credential_file: str | None = None  # as the config spells it (see ``read_credential_file``)
+    tenant_name: str | None = None  # the vendor's name of the request's tenant, read when the batch runs
 
     @property
     def label(self) -> str:
@@ -439,7 +440,13 @@ def _key_help(spec: Spec) -> str:
     if spec.many is not None and spec.many.every is not None:
         text += f'; or a list of them, or "{spec.many.every}" (every one, listed each run)'
     if spec.has_default and spec.default is not None:
-        shown = f"{spec.default:g}" if isinstance(spec.default, float) else str(spec.default)
+        shown = (
+            str(spec.default).lower()  # TOML spells it true/false
+            if isinstance(spec.default, bool)
+            else f"{spec.default:g}"
+            if isinstance(spec.default, float)
+            else str(spec.default)
+        )
         text += f" (default {shown})"
     return text
 

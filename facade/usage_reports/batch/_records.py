@@ -119,7 +119,8 @@ class Record:
     kind: str = attrs.field(
         default="report",
         metadata=_about(
-            "What the record stands for: report (a vendor's usage report file). Absent in older manifests: report."
+            "What the record stands for: report (a vendor's usage report file) or compute_time (a tenant's compute "
+            "time of the period, the vendor's JSON). Absent in older manifests: report."
         ),
     )
     tenant_name: str | None = attrs.field(

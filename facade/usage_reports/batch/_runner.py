@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import os
 import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Callable, Coroutine, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -34,7 +35,7 @@ import attrs
 
 from .._client import AsyncUsageReports
 from .._constants import DEFAULT_TIMEOUT
-from .._contract import ApiRequest, Call, Expansion, Flow, Provider, ProviderSettings
+from .._contract import ApiRequest, Call, Expansion, Flow, Provider, ProviderSettings, request_kind
 from .._exceptions import (
     APIError,
     ConnectionFailed,
@@ -69,6 +70,7 @@ __all__ = [
     "EntryFinished",
     "EntryProgressed",
     "EntryStarted",
+    "EntryWaiting",
     "Event",
     "Observer",
     "RunPlanned",
@@ -78,6 +80,7 @@ __all__ = [
     "plan",
     "run",
 ]
+
 
 DEFAULT_CONCURRENCY: Final = 4
 EXIT_OK: Final = 0
@@ -112,6 +115,49 @@ class BaseSettings:
 class Planned:
     entry: Entry
     settings: ProviderSettings
+    #: The vendor's name of the entry's tenant, looked up when the entry is downloaded (None: nothing to look up).
+    tenant_name: Callable[[], Awaitable[str | None]] | None = None
+
+
+async def _named(item: Planned) -> Planned:
+    """The item with its tenant's name, looked up now (it is about to be downloaded)."""
+    if item.tenant_name is None or item.entry.tenant_name is not None:
+        return item
+    return dataclasses.replace(item, entry=replace(item.entry, tenant_name=await item.tenant_name()))
+
+
+class _Names:
+    """The tenants' names of one config entry's requests: the provider's listing, read at most once per run."""
+
+    def __init__(
+        self,
+        client: AsyncUsageReports,
+        provider: Provider,
+        settings: ProviderSettings,
+        label: str,
+        requests: list[object],
+    ) -> None:
+        self._client, self._provider, self._settings, self._label = client, provider, settings, label
+        self._requests = requests
+        self._found: list[str | None] | None = None
+        self._lock = asyncio.Lock()  # the first download of the entry lists, the others wait for its answer
+
+    async def name(self, position: int) -> str | None:
+        async with self._lock:
+            if self._found is None:
+                self._found = await self._list()
+        return self._found[position]
+
+    async def _list(self) -> list[str | None]:
+        listing = self._provider.names(self._settings, self._requests)
+        if listing is not None:
+            try:
+                return list(
+                    await self._client.run_flow(self._provider.name, lambda _: listing, settings=self._settings)
+                )
+            except UsageReportsError as exc:  # the names are the record's, never a reason to fail the download
+                logger.warning("%s: the tenants' names could not be listed: %s", self._label, printable(str(exc)))
+        return [None] * len(self._requests)
 
 
 def plan(entries: list[Entry], base: BaseSettings, environ: Mapping[str, str], source: str) -> list[Planned]:
@@ -189,13 +235,22 @@ class EntryProgressed:
 
 
 @attrs.frozen
+class EntryWaiting:
+    """A download waits for the vendor to build its report: ``polls`` looks so far, ``seconds`` waited in all."""
+
+    label: str
+    polls: int
+    seconds: float
+
+
+@attrs.frozen
 class EntryFinished:
     """An entry is done: downloaded, skipped or failed, as its record says."""
 
     record: Record
 
 
-Event = RunPlanned | EntryStarted | EntryProgressed | EntryFinished
+Event = RunPlanned | EntryStarted | EntryProgressed | EntryWaiting | EntryFinished
 #: Called in the run's event loop for every event: keep it quick (draw, count, log), never blocking.
 Observer = Callable[[Event], None]
 
@@ -260,7 +315,12 @@ def _record(entry: Entry, run_id: str, **fields: Any) -> Record:
         credential_env=entry.credential_env,
         path=None if isinstance(request, Expansion) else entry.filename,
         run_id=run_id,
-        **{"details": {}, **fields},
+        **{
+            "details": {},
+            "kind": "report" if isinstance(request, Expansion) else request_kind(request),
+            "tenant_name": entry.tenant_name,
+            **fields,
+        },
     )
 
 
@@ -298,6 +358,7 @@ class Batch:
     concurrency: int = DEFAULT_CONCURRENCY
     force: bool = False
     _previous: dict[str, Record] = field(default_factory=dict)
+    _lookups: dict[tuple[str, int], _Names] = field(default_factory=dict)
 
     run_id: str = ""
 
@@ -334,11 +395,17 @@ class Batch:
     async def _expand(self, planned: list[Planned], limit: asyncio.Semaphore) -> tuple[list[Planned], list[Record]]:
         """Entries standing for requests known only at run time (every tenant...), listed now; failures recorded."""
 
+        # A config entry naming several requests (a list of tenants) became several entries: one lookup of names.
+        groups: dict[tuple[str, int], list[Entry]] = {}
+        for item in planned:
+            if not isinstance(item.entry.request, Expansion):
+                groups.setdefault((item.entry.provider, item.entry.index), []).append(item.entry)
+
         async def expand(item: Planned) -> list[Planned] | Record:
             expansion = item.entry.request
             bind_logging_context(label=item.entry.label, provider=item.entry.provider)  # this task's log records
             if not isinstance(expansion, Expansion):
-                return [item]
+                return self._named(item, groups[item.entry.provider, item.entry.index], only=item.entry)
             started_at = now_iso()
             try:
                 async with limit:
@@ -347,7 +414,7 @@ class Batch:
                 record = self._failed(item.entry, exc, f"listing {expansion.describe}: {exc}", started_at)
                 self.emit(EntryFinished(record))
                 return record
-            return [Planned(entry, item.settings) for entry in item.entry.expanded(requests)]
+            return self._named(item, item.entry.expanded(requests))
 
         results = await asyncio.gather(*(expand(item) for item in planned))
         expanded: list[Planned] = []
@@ -365,6 +432,29 @@ class Batch:
         if len(expanded) + len(failed) != len(planned):
             self.emit(RunPlanned(len(expanded) + len(failed)))
         return expanded, failed
+
+    def _named(self, item: Planned, entries: list[Entry], *, only: Entry | None = None) -> list[Planned]:
+        """The entries (or ``only`` one of them), each followed by its companions (e.g. a report's compute time),
+        sharing one lazy lookup of their tenants' names: the provider's listing, read once per config entry, and
+        only when one of its files is downloaded (a re-run that skips everything sends nothing for names)."""
+        provider = provider_named(item.entry.provider)
+        if provider is None:
+            return [Planned(entry, item.settings) for entry in entries if only is None or entry is only]
+        key = (item.entry.provider, item.entry.index)
+        lookup = self._lookups.get(key)
+        if lookup is None:
+            lookup = _Names(self.client, provider, item.settings, item.entry.label, [e.request for e in entries])
+            self._lookups[key] = lookup
+        planned: list[Planned] = []
+        for position, entry in enumerate(entries):
+            if only is not None and entry is not only:
+                continue
+            name = functools.partial(lookup.name, position)
+            planned.append(Planned(entry, item.settings, name))
+            for companion in provider.companions(entry.request):
+                part = " ".join(p for p in (entry.part, request_kind(companion)) if p)
+                planned.append(Planned(replace(entry, request=companion, part=part), item.settings, name))
+        return planned
 
     async def _one(self, item: Planned) -> Record:
         entry, label = item.entry, item.entry.label
@@ -393,8 +483,10 @@ class Batch:
                     assert before is not None
                     return self._skipped(entry, before, sha256)
                 if isinstance(target, str) and (before is None or not before.ok):
-                    return await self._adopt(item, target, sha256)  # a killed run may have finished it
+                    return await self._adopt(await _named(item), target, sha256)  # a killed run may have finished it
                 return self._refused(entry, target)
+        item = await _named(item)
+        entry = item.entry
         started_at = now_iso()
         self.emit(EntryStarted(label))
         try:
@@ -483,6 +575,10 @@ class Batch:
 
     def _progress(self, label: str) -> Callable[[int], None]:
         def progressed(received: int) -> None:
+            waiting = getattr(received, "waiting", None)
+            if waiting is not None:  # the vendor is still building the report
+                self.emit(EntryWaiting(label, waiting[0], waiting[1]))
+                return
             announced = getattr(received, "total", None)
             self.emit(EntryProgressed(label, int(received), announced if isinstance(announced, int) else None))
 

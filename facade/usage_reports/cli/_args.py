@@ -115,7 +115,7 @@ def _help(spec: Spec) -> str:
 def add_options(parser: argparse.ArgumentParser, parameters: type) -> None:
     """One option per declared field of ``parameters`` (the period is the generic --period)."""
     for spec in specs(parameters):
-        if spec.period:
+        if spec.period or not spec.cli:
             continue
         parser.add_argument(
             spec.option,

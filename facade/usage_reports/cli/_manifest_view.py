@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from .._redact import printable
 from ..batch._document import MANIFEST_NAME, Folder, epoch, is_remote, location, merge, read_manifest
 from ..batch._journal import JOURNAL_NAME, read_journal
 from ..batch._lock import alive_here
@@ -85,7 +86,7 @@ def period_text(period: RecordPeriod | None) -> str:
 def render(shown: Shown, stream: IO[str]) -> None:
     """The records as a table (the last run's first), then the summary and every failure of the last run."""
     run_id = shown.summary.run_id
-    rows = [("PROVIDER", "NAME", "PERIOD", "RESULT", "SIZE", "SHA256", "FILE", "FINISHED")]
+    rows: list[tuple[str, ...]] = [("PROVIDER", "NAME", "PERIOD", "RESULT", "SIZE", "SHA256", "FILE", "FINISHED")]
     for r in shown.entries:
         earlier = run_id is not None and r.run_id != run_id
         result = "skipped" if r.skipped else "ok" if r.ok else "FAILED"
@@ -96,7 +97,7 @@ def render(shown: Shown, stream: IO[str]) -> None:
         rows.append(
             (
                 r.provider,
-                r.name or "-",
+                " / ".join(n for n in (r.name, r.tenant_name) if n) or "-",  # the entry's name, the tenant's name
                 period_text(r.period),
                 result + (" (earlier run)" if earlier else ""),
                 human_size(r.size) if r.size is not None else "-",
@@ -105,6 +106,7 @@ def render(shown: Shown, stream: IO[str]) -> None:
                 (r.finished_at or "-")[:19].replace("T", " "),
             )
         )
+    rows = [tuple(printable(cell) for cell in row) for row in rows]  # a manifest quotes vendor text: escaped
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         cells = [c.rjust(w) if i == 4 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
@@ -121,7 +123,8 @@ def render(shown: Shown, stream: IO[str]) -> None:
     for r in shown.entries:
         if not r.ok and (run_id is None or r.run_id == run_id):
             message = r.error.message if r.error is not None else ""
-            print(f"FAILED {r.label or r.provider} {r.path or ''}: {message}".replace("  ", " "), file=stream)
+            line = f"FAILED {r.label or r.provider} {r.path or ''}: {message}".replace("  ", " ")
+            print(printable(line), file=stream)
     print(f"manifest: {shown.where}", file=stream)
 
 

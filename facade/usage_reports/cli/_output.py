@@ -133,7 +133,7 @@ def plan_counts(records: list[Record]) -> str:
 
 
 def print_table(records: list[Record], stream: IO[str]) -> None:
-    rows = [("PROVIDER", "NAME", "RESULT", "SIZE", "SHA256", "FILE", "NOTE")]
+    rows: list[tuple[str, ...]] = [("PROVIDER", "NAME", "RESULT", "SIZE", "SHA256", "FILE", "NOTE")]
     for r in records:
         result = "skipped" if r.skipped else "ok" if r.ok else "FAILED"
         if "would" in r.details:
@@ -141,7 +141,8 @@ def print_table(records: list[Record], stream: IO[str]) -> None:
         size = human_size(r.size) if r.size is not None else "-"
         sha = r.sha256[:12] if r.sha256 else "-"
         note = record_note(r)
-        rows.append((r.provider, r.name or "-", result, size, sha, r.path or "-", note))
+        name = " / ".join(n for n in (r.name, r.tenant_name) if n) or "-"  # the entry's name, the tenant's name
+        rows.append(tuple(printable(cell) for cell in (r.provider, name, result, size, sha, r.path or "-", note)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         cells = [
@@ -171,7 +172,9 @@ def print_rows(rows: list[dict[str, object]], columns: tuple[str, ...], stream: 
     """A plain table of ``columns`` (all keys of the first row when none are named)."""
     names = columns or tuple(rows[0]) if rows else columns
     table = [tuple(name.upper() for name in names)]
-    table += [tuple("-" if row.get(name) is None else str(row.get(name)) for name in names) for row in rows]
+    table += [  # vendor text (a tenant's name...) escaped: no control character reaches the terminal raw
+        tuple("-" if row.get(name) is None else printable(str(row.get(name))) for name in names) for row in rows
+    ]
     if not names:
         return
     widths = [max(len(line[i]) for line in table) for i in range(len(names))]

@@ -12,6 +12,7 @@ terminal, or with --quiet or --json: then ``Progress`` is a no-op.
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,25 +41,37 @@ def duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+#: The widest line a download's figures take beside its label (sizes, percentage, rate, time left).
+_FIGURES_WIDTH: Final = 58
+
+
+def label_width(columns: int) -> int:
+    """How wide a label may be on a terminal ``columns`` wide (at least 40, as on a narrow one)."""
+    return max(40, columns - _FIGURES_WIDTH)
+
+
 @dataclass
 class _Task:
     label: str
     started: float
     received: int = 0
     size: int | None = None  # announced by the server; None: unknown
+    waiting: tuple[int, float, float] | None = None  # the vendor builds the report: polls, seconds waited, when told
 
-    def line(self, now: float) -> str:
+    def line(self, now: float, width: int = 40) -> str:
+        label = self.label if len(self.label) <= width else self.label[: width - 1] + "\u2026"
+        label = f"{label:<{width}}"
+        if self.waiting is not None and not self.received:
+            polls, seconds, told = self.waiting
+            return f"  {label} waiting for report (poll {polls}, {seconds + now - told:.0f} s)"
         elapsed = max(now - self.started, 1e-6)
         rate = self.received / elapsed
         shown = human_size(self.received)
         if not self.size:
-            return f"  {self.label:<40.40} {shown:>10}  {human_size(rate):>10}/s"
+            return f"  {label} {shown:>10}  {human_size(rate):>10}/s"
         percent = min(100, self.received * 100 // self.size)
         left = duration((self.size - self.received) / rate) + " left" if rate > 0 else "--:-- left"
-        return (
-            f"  {self.label:<40.40} {shown:>10} / {human_size(self.size):<10} {percent:>3}%"
-            f"  {human_size(rate):>10}/s  {left}"
-        )
+        return f"  {label} {shown:>10} / {human_size(self.size):<10} {percent:>3}%  {human_size(rate):>10}/s  {left}"
 
 
 @dataclass
@@ -72,6 +85,8 @@ class Progress:
     failed: int = 0
     skipped: int = 0
     clock: Callable[[], float] = time.monotonic
+    #: The terminal's width in columns (looked up at each redraw: a resized window is followed).
+    columns: Callable[[], int] = lambda: shutil.get_terminal_size().columns
     _tasks: dict[str, _Task] = field(default_factory=dict)
     _finished_bytes: int = 0
     _started: float = -1.0
@@ -105,6 +120,13 @@ class Progress:
             task.received, task.size = int(received), size
             self._draw(force=changed)  # a total just announced is shown at once
 
+    def wait(self, label: str, polls: int, seconds: float) -> None:
+        """The vendor is still building ``label``'s report: ``polls`` looks so far, ``seconds`` waited in all."""
+        task = self._tasks.get(label)
+        if task is not None:
+            task.waiting = (polls, seconds, self.clock())
+            self._draw(force=True)
+
     def finish(self, label: str, *, ok: bool, skipped: bool = False) -> None:
         task = self._tasks.pop(label, None)
         if task is not None:
@@ -121,7 +143,8 @@ class Progress:
     # drawing
 
     def _lines(self, now: float) -> list[str]:
-        lines = [task.line(now) for task in self._tasks.values()]
+        width = label_width(self.columns())
+        lines = [task.line(now, width) for task in self._tasks.values()]
         if self.total:
             received = self._finished_bytes + sum(task.received for task in self._tasks.values())
             rate = human_size(received / max(now - self._started, 1e-6))
@@ -158,11 +181,13 @@ class Progress:
 
 def observer(progress: Progress) -> Callable[[Event], None]:
     """A batch observer drawing the run's events on ``progress``."""
-    from ..batch._runner import EntryFinished, EntryProgressed, EntryStarted, RunPlanned
+    from ..batch._runner import EntryFinished, EntryProgressed, EntryStarted, EntryWaiting, RunPlanned
 
     def on(event: Event) -> None:
         if isinstance(event, EntryProgressed):
             progress.advance(event.label, event.received, event.size)
+        elif isinstance(event, EntryWaiting):
+            progress.wait(event.label, event.polls, event.seconds)
         elif isinstance(event, EntryStarted):
             progress.start(event.label)
         elif isinstance(event, EntryFinished):

@@ -60,10 +60,13 @@ class Received(int):
     """
 
     total: int | None
+    #: While the vendor is still building the report (before any byte): (polls so far, seconds waited in all).
+    waiting: tuple[int, float] | None
 
-    def __new__(cls, received: int, total: int | None = None) -> Received:
+    def __new__(cls, received: int, total: int | None = None, waiting: tuple[int, float] | None = None) -> Received:
         value = super().__new__(cls, received)
         value.total = total
+        value.waiting = waiting
         return value
 
     def __repr__(self) -> str:
@@ -89,6 +92,8 @@ class Sink:
         self.size = 0
         self._hash = hashlib.sha256()
         self.head = b""
+        #: How many of the first bytes ``head`` keeps (the engine raises it for a body checked whole).
+        self.head_size = 16
         self.on_progress = on_progress
         #: The size the server announced for this attempt's body (None: unknown).
         self.expected: int | None = None
@@ -112,12 +117,17 @@ class Sink:
             self.on_progress(Received(self.size, size))
 
     def write(self, chunk: bytes) -> None:
-        if len(self.head) < 16:
-            self.head = (self.head + chunk)[:16]
+        if len(self.head) < self.head_size:
+            self.head = (self.head + chunk)[: self.head_size]
         self.size += len(chunk)
         self._hash.update(chunk)
         if self.on_progress is not None:
             self.on_progress(Received(self.size, self.expected))
+
+    def waiting(self, polls: int, seconds: float) -> None:
+        """The vendor is still building the report: told to the progress callback (0 bytes, ``waiting`` set)."""
+        if self.on_progress is not None:
+            self.on_progress(Received(self.size, self.expected, (polls, seconds)))
 
     def commit(self) -> None:
         """Make the received bytes final (only called when ``needs_commit``)."""

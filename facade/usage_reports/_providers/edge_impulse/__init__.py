@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ..._contract import Adapter, Flow, Listing, VendorProvider
+from ..._contract import Adapter, Flow, Listing, ReportRequest, VendorProvider
 from ._measured import USAGE
 from ._model import (
     DEFAULT_MAX_WAIT,
     DEFAULT_POLL_INTERVAL,
     EdgeImpulse,
+    EdgeImpulseComputeTime,
     EdgeImpulseUsageReport,
     ReportInfo,
     ReportsQuery,
@@ -26,6 +27,12 @@ def _adapter() -> Adapter[EdgeImpulseUsageReport, EdgeImpulse]:
     from ._adapter import EdgeImpulseAdapter  # loads the generated client on first use
 
     return EdgeImpulseAdapter()
+
+
+def _compute_time_adapter() -> Adapter[EdgeImpulseComputeTime, EdgeImpulse]:
+    from ._adapter import EdgeImpulseComputeTimeAdapter
+
+    return EdgeImpulseComputeTimeAdapter()
 
 
 def _ei(settings: object) -> EdgeImpulse:
@@ -120,7 +127,40 @@ class EdgeImpulseProvider(VendorProvider[EdgeImpulseUsageReport, EdgeImpulse]):
     )
 
     def __init__(self) -> None:
-        super().__init__(EdgeImpulseUsageReport, EdgeImpulse, _adapter)
+        super().__init__(
+            EdgeImpulseUsageReport, EdgeImpulse, _adapter, others={EdgeImpulseComputeTime: _compute_time_adapter}
+        )
+
+    def companions(self, request: object) -> tuple[ReportRequest, ...]:
+        """A report of a period comes with the tenant's compute time of that period (unless ``compute_time`` is off)."""
+        if isinstance(request, EdgeImpulseUsageReport) and request.period is not None and request.compute_time:
+            return (
+                EdgeImpulseComputeTime(request.organization_id, request.inner_organization_id, period=request.period),
+            )
+        return ()
+
+    def names(self, settings: object, requests: list[object]) -> Flow[list[str | None]] | None:
+        """Each request's tenant name, from the tenant listing (read once per white label, at run time)."""
+        organizations = sorted(
+            {r.organization_id for r in requests if isinstance(r, EdgeImpulseUsageReport | EdgeImpulseComputeTime)}
+        )
+        if not organizations:
+            return None
+        return self._names(_ei(settings), organizations, requests)
+
+    def _names(self, settings: EdgeImpulse, organizations: list[int], requests: list[object]) -> Flow[list[str | None]]:
+        from ._lifecycle import list_tenants
+
+        known: dict[tuple[int, int], str] = {}
+        for organization_id in organizations:
+            tenants: list[Tenant] = yield from list_tenants(settings, organization_id)
+            known.update(((organization_id, t.id), t.name) for t in tenants)
+        return [
+            known.get((r.organization_id, r.inner_organization_id))
+            if isinstance(r, EdgeImpulseUsageReport | EdgeImpulseComputeTime)
+            else None
+            for r in requests
+        ]
 
     def with_credential(self, settings: object, kind: str, value: str) -> EdgeImpulse:
         base = self.settings_of(settings).base_url
@@ -136,6 +176,7 @@ __all__ = [
     "DEFAULT_POLL_INTERVAL",
     "PROVIDER",
     "EdgeImpulse",
+    "EdgeImpulseComputeTime",
     "EdgeImpulseUsageReport",
     "ReportInfo",
     "ReportsQuery",

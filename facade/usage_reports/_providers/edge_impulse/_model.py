@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Final
 
 import attrs
 
-from ..._fields import Many, OneOf, check_rules, field, positive_int, positive_seconds
+from ..._fields import Many, OneOf, boolean, check_rules, field, positive_int, positive_seconds
 from ..._periods import Period, period_value
 from ._settings import EdgeImpulse, ReportInfo, ReportStatus, Tenant
 
@@ -91,8 +91,17 @@ class EdgeImpulseUsageReport:
         convert=positive_seconds,
         metavar="SECONDS",
     )
+    compute_time: bool = field(
+        default=True,
+        kw_only=True,
+        help="with a period, in fetch-all: also save the tenant's compute time of the period (the vendor's JSON)",
+        convert=boolean,
+        example="false",
+        cli=False,
+    )
 
     provider: ClassVar[str] = "edge_impulse"
+    kind: ClassVar[str] = "report"
     rules: ClassVar[tuple[OneOf, ...]] = (
         OneOf(
             (("report_id",), ("period",)),
@@ -122,6 +131,33 @@ class EdgeImpulseUsageReport:
 
 
 @attrs.frozen
+class EdgeImpulseComputeTime:
+    """A tenant's compute time over a period, saved as the vendor's JSON (``.../usage/computeTime``), bytes unchanged.
+
+    The body is kept only when it is a JSON object with ``success: true``. ``reports.edge_impulse.compute_time``
+    reads the same numbers as typed values; this request keeps the vendor's document as a file.
+    """
+
+    organization_id: int = organization_id_field()
+    inner_organization_id: int = inner_organization_id_field()
+    period: Period = field(kw_only=True, period=True, help="the period of the compute time", convert=period_value)
+
+    provider: ClassVar[str] = "edge_impulse"
+    kind: ClassVar[str] = "compute_time"
+
+    @property
+    def suggested_filename(self) -> str:
+        return f"edge-impulse-compute-time-{self.organization_id}-{self.inner_organization_id}-{self.period.label}.json"
+
+    def parameters(self) -> dict[str, object]:
+        return {
+            "organization_id": self.organization_id,
+            "inner_organization_id": self.inner_organization_id,
+            "period": self.period.iso(),
+        }
+
+
+@attrs.frozen
 class TenantsQuery:
     """The parameters of ``edge-impulse-tenants``: one white label."""
 
@@ -140,6 +176,7 @@ __all__ = [
     "DEFAULT_MAX_WAIT",
     "DEFAULT_POLL_INTERVAL",
     "EdgeImpulse",
+    "EdgeImpulseComputeTime",
     "EdgeImpulseUsageReport",
     "ReportInfo",
     "ReportStatus",

@@ -23,17 +23,22 @@ _POLL_GROWTH: Final = 1.5
 
 @attrs.frozen
 class _Clock:
-    """The bounded total wait of one resolution, with the next poll interval."""
+    """The bounded total wait of one resolution, with the next poll interval, the polls made and when it began."""
 
     deadline: float
     interval: float
+    polls: int = 0
+    began: float = attrs.field(factory=time.monotonic)
 
-    def next(self) -> tuple[float, _Clock] | None:
-        left = self.deadline - time.monotonic()
+    def next(self) -> tuple[Wait, _Clock] | None:
+        """The pause before the next poll (a Wait telling the polls so far), or None when the wait is over."""
+        now = time.monotonic()
+        left = self.deadline - now
         if left <= 0:
             return None
-        pause = min(self.interval, left)
-        return pause, _Clock(self.deadline, min(self.interval * _POLL_GROWTH, MAX_POLL_INTERVAL))
+        polls = self.polls + 1
+        pause = Wait(min(self.interval, left), polls=polls, waited=now - self.began)
+        return pause, _Clock(self.deadline, min(self.interval * _POLL_GROWTH, MAX_POLL_INTERVAL), polls, self.began)
 
 
 def resolve(
@@ -84,7 +89,7 @@ def _find_by_job(
         if step is None:
             raise _waited_too_long(where, request.max_wait, f"the report of job {job_id} never appeared")
         pause, clock = step
-        yield Wait(pause)
+        yield pause
 
 
 def _wait_for(
@@ -99,7 +104,7 @@ def _wait_for(
         if step is None:
             raise _waited_too_long(where, request.max_wait, f"report {report_id} is still pending")
         pause, clock = step
-        yield Wait(pause)
+        yield pause
 
 
 def _check_period(report: ReportInfo, request: EdgeImpulseUsageReport, where: str) -> None:
