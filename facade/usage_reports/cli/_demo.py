@@ -23,6 +23,7 @@ from ..testing import (
 )
 from ._fetch_all import run_batch
 from ._output import Output
+from ._usage_commands import demo_usage
 
 #: Large enough to show progress on a terminal, small enough to finish in well under a second.
 DEMO_EDGE_IMPULSE_REPORT_SIZE: Final = 2 * 1024 * 1024
@@ -81,6 +82,7 @@ def run_demo(out: Output, *, out_dir: Path, concurrency: int, force: bool = Fals
             timeout=timeout,
         )
     if code == EXIT_OK:
+        demo_usage(out_dir, out)  # the numbers: usage month over month, and charges priced by an example rate card
         out.text(f"\nThe reports are in {out_dir.resolve()}/ (run the demo again: every file is skipped).")
         out.text("Real use: set EDGE_IMPULSE_API_KEY, ALTOSTRAT_TOKEN and STATSIG_CONSOLE_API_KEY, write a config")
         out.text(
