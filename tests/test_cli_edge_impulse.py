@@ -88,3 +88,27 @@ def test_both_edge_impulse_credentials_in_the_environment_is_refused(run: Run, s
     assert result.returncode == 2
     assert "both EDGE_IMPULSE_API_KEY and EDGE_IMPULSE_JWT are set; unset one" in result.stderr
     assert simulators.requests == []
+
+
+def test_one_download_says_whether_its_report_was_reused_or_created(run: Run, simulators: VendorSimulators) -> None:
+    simulators.vendor("edge_impulse", EdgeImpulseSimulator).pending_polls = 0
+    args = ("edge-impulse", "--organization-id", "1", "--period", "2026-10")
+    created = run(*args, "--inner-organization-id", "2")
+    reused = run(*args, "--inner-organization-id", "3", "-o", "reused.csv")
+    assert created.returncode == 0, created.stderr
+    assert reused.returncode == 0, reused.stderr
+    assert "(report_id=1002 report=created)" in created.stdout
+    assert "(report_id=1001 report=reused)" in reused.stdout
+
+
+def test_the_report_listing_tells_the_same_month_in_two_zones_apart(run: Run, simulators: VendorSimulators) -> None:
+    from usage_reports import Period
+
+    berlin = Period.month(2026, 10, tz="Europe/Berlin")
+    simulators.vendor("edge_impulse", EdgeImpulseSimulator).add_report(3, berlin.start, berlin.end)
+    table = run("edge-impulse-reports", "--organization-id", "1", "--inner-organization-id", "3")
+    assert table.returncode == 0, table.stderr
+    header, *rows = table.stdout.splitlines()
+    assert header.split()[:4] == ["ID", "PERIOD", "START", "END"]
+    starts = sorted(row.split()[2] for row in rows)
+    assert starts == ["2026-10-01T00:00:00+00:00", "2026-10-01T00:00:00+02:00"]

@@ -22,7 +22,7 @@ import errno
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
@@ -35,6 +35,7 @@ from .._logging import JsonLogFormatter, TextLogFormatter, json_line
 from .._models import UsageReport
 from .._periods import PERIOD_HELP, Period, zone
 from .._providers import providers
+from .._redact import printable
 from .._signals import exit_status, stopping_on_signals
 from .._version import __version__
 from .._wording import replacing_with
@@ -646,13 +647,20 @@ def _single(request: ReportRequest, args: argparse.Namespace, out: Output) -> in
             )
         finally:
             progress.close()
+    how = _how_resolved(report.details)
     if stdout is not None:
-        out.note(f"wrote {report.size} bytes to stdout  sha256 {report.sha256}")
+        out.note(f"wrote {report.size} bytes to stdout  sha256 {report.sha256}{how}")
         return EXIT_OK
     shown = str(report.url or report.path)
-    out.text(f"saved {shown}  {report.size} bytes ({human_size(report.size)})  sha256 {report.sha256}")
+    out.text(f"saved {shown}  {report.size} bytes ({human_size(report.size)})  sha256 {report.sha256}{how}")
     out.result(_report_document(report, shown))
     return EXIT_OK
+
+
+def _how_resolved(details: Mapping[str, object]) -> str:
+    """What resolving the request did, as this run did it (e.g. "  (report 1002 created)"), or nothing."""
+    shown = " ".join(f"{key}={value}" for key, value in details.items() if isinstance(value, str | int))
+    return f"  ({printable(shown)})" if shown else ""
 
 
 # --- batches -------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ class EdgeImpulseProvider(VendorProvider[EdgeImpulseUsageReport, EdgeImpulse]):
             "list a tenant's usage reports and their status",
             ReportsQuery,
             _report_rows,
-            ("id", "period", "status", "job_id", "created"),
+            ("id", "period", "start", "end", "status", "job_id", "created"),  # a period's zone shows in start/end
             (
                 (
                     "tenant 2's usage reports, their periods and status",
