@@ -112,3 +112,23 @@ def test_the_report_listing_tells_the_same_month_in_two_zones_apart(run: Run, si
     assert header.split()[:4] == ["ID", "PERIOD", "START", "END"]
     starts = sorted(row.split()[2] for row in rows)
     assert starts == ["2026-10-01T00:00:00+00:00", "2026-10-01T00:00:00+02:00"]
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("edge-impulse", "--organization-id", "1", "--inner-organization-id", "2", "--period", "2099-05"), "--period"),
+        (("statsig", "--period", "2099-05"), "--period"),
+        (("statsig", "--start", "2099-05-01", "--end", "2099-06-01"), "--start"),
+    ],
+)
+def test_one_report_for_a_period_that_has_not_started_is_refused_before_any_request(
+    run: Run, simulators: VendorSimulators, args: tuple[str, ...], option: str
+) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"usage-reports: error: {option}: the period has not started yet (it starts 2099-05-01T00:00:00+00:00); "
+        "nothing was sent"
+    ]
+    assert simulators.requests == []

@@ -332,3 +332,16 @@ def test_the_fixture_run_folders_are_manifests_as_fetch_all_writes_them(tmp_path
     run.write()
     document = manifest_of(run.folder)  # validated against the shipped manifest.schema.json
     assert [r.get("kind", "report") for r in document["entries"]] == ["compute_time", "report", "report", "report"]
+
+
+def test_month_over_month_keeps_a_days_rows_with_the_run_that_reported_them_in_a_zone(tmp_path: Path) -> None:
+    """A Berlin month's Statsig CSV may hold the UTC day before it starts: no made-up month column for that day."""
+    run = RunFolder(tmp_path / "2026-10", month="2026-10", offset="+02:00")
+    run.statsig_csv("web", [statsig_row("2026-09-30", 7, project="A"), statsig_row("2026-10-01", 5, project="A")])
+    run.write()
+    with UsageTable.from_folders([run.folder]) as table:
+        view = table.month_over_month(by=["tenant"])
+        assert len(table) == 2  # every row kept, as reported
+        (row,) = view.rows()
+        assert [column for column in view.columns if column[:2] == "20"] == ["2026-10"]
+    assert row["2026-10"] == 12

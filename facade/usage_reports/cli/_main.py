@@ -618,7 +618,20 @@ def _silence_stdout() -> None:
         pass
 
 
+def _not_started(request: ReportRequest, args: argparse.Namespace) -> None:
+    """A period that has not started is refused before anything is sent, as fetch-all refuses it (a vendor has no
+    usage for a month to come, and asking would still create report jobs at some); one not ended is said."""
+    period = request.parameters().get("period")
+    if not isinstance(period, dict) or not isinstance(period.get("start"), str):
+        return
+    start = datetime.fromisoformat(period["start"])
+    option = "--period" if getattr(args, "period", None) is not None else "--start"
+    if start > datetime.now(UTC):
+        raise UsageError(f"{option}: the period has not started yet (it starts {start.isoformat()}); nothing was sent")
+
+
 def _single(request: ReportRequest, args: argparse.Namespace, out: Output) -> int:
+    _not_started(request, args)
     to_stdout = args.output == "-"
     if to_stdout and out.json:
         raise UsageError("--json and -o - both want stdout; choose one")

@@ -46,7 +46,9 @@ GROUPINGS: dict[str, tuple[str, ...]] = {
 }
 _NAMES = tuple(name for name, _ in COLUMNS)
 _YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
-_MONTH = "coalesce(strftime(day, '%Y-%m'), substr(period_start, 1, 7), substr(period_end, 1, 7))"
+#: A row's month is its run's: the month its period starts in, in the period's own zone (a vendor's daily rows may
+#: spill past the period's edges when the period is not in UTC: they stay with the run that reported them).
+_MONTH = "coalesce(substr(period_start, 1, 7), strftime(day, '%Y-%m'), substr(period_end, 1, 7))"
 
 
 def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
