@@ -27,6 +27,7 @@ from typing import IO, Any, Final
 
 from .._exceptions import UsageReportsError
 from .._logging import logger
+from ..destinations._sinks import fsync_folder
 from ._config import ConfigError
 from ._document import Folder, Manifest, epoch, is_remote, merge, now_iso, write_manifest
 from ._errors import names
@@ -123,7 +124,7 @@ class Writer:
             self._file.write(json.dumps(header).encode() + b"\n")
             self._file.flush()
             os.fsync(fd)
-            _fsync_folder(journal.parent)
+            fsync_folder(journal.parent)
         self._thread.start()
 
     def add(self, record: Record) -> None:
@@ -181,16 +182,3 @@ class Writer:
 
 def _line(record: Record) -> bytes:
     return json.dumps(to_json(record), ensure_ascii=False).encode() + b"\n"
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -369,7 +369,7 @@ class FileSink(Sink):
             else:
                 temp.unlink()
         self._file = self._temp = None
-        _fsync_folder(self.destination.parent)
+        fsync_folder(self.destination.parent)
 
     def abort(self) -> None:
         file, self._file = self._file, None
@@ -382,7 +382,8 @@ class FileSink(Sink):
                 os.unlink(temp)
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or a new file in ``folder`` durable (best effort: not every file system can)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
