@@ -11,26 +11,26 @@ are built by hand here, where a real vendor's adapter uses its generated client.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar, Final
 from urllib.parse import parse_qs
 
-import attrs
 import httpx
 from usage_reports import MissingCredentials, Period
 from usage_reports._contract import Accept, Adapter, Decision, VendorProvider
-from usage_reports._fields import field, positive_int
+from usage_reports._fields import checked, field, positive_int, value_object
 from usage_reports._periods import period_value
-from usage_reports._validators import base_url, env_value, mask, optional_secret
+from usage_reports._validators import base_url_value, env_value, secret_value
 from usage_reports.testing import Answer, RecordedRequest, SimulatorContext
 
 SPEC: Final = Path(__file__).resolve().parent / "fixtures" / "fourth_provider" / "acme.yaml"
 SANDBOX_ACME_KEY: Final = "acme-sandbox-key"
 
 
-@attrs.frozen
+@value_object
 class AcmeUsage:
     """An Acme account's usage for a period, as a CSV."""
 
@@ -47,12 +47,12 @@ class AcmeUsage:
         return {"account_id": self.account_id, "period": self.period.iso()}
 
 
-@attrs.frozen
+@value_object
 class Acme:
     """Acme Metering: the key is sent as ``X-Acme-Key``."""
 
-    key: str | None = attrs.field(default=None, repr=mask, validator=optional_secret)
-    base_url: str | None = attrs.field(default=None, validator=base_url)
+    key: str | None = checked(secret_value, default=None, secret=True)
+    base_url: str | None = checked(base_url_value, default=None)
 
     ENV_KEY: ClassVar[str] = "ACME_KEY"
     ENV_BASE_URL: ClassVar[str] = "ACME_BASE_URL"
@@ -130,7 +130,7 @@ class AcmeProvider(VendorProvider[AcmeUsage, Acme]):
         super().__init__(AcmeUsage, Acme, AcmeAdapter)
 
     def with_credential(self, settings: object, kind: str, value: str) -> Acme:
-        return attrs.evolve(self.settings_of(settings), key=value)
+        return dataclasses.replace(self.settings_of(settings), key=value)
 
 
 ACME = AcmeProvider()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import gc
 import json
 import re
 import subprocess
@@ -224,7 +225,7 @@ def test_fetch_all_refuses_an_unknown_placeholder_in_one_line_naming_the_option(
 
 
 def test_a_run_stopped_by_ctrl_c_returns_interrupted_with_what_it_finished(
-    tmp_path: Path, simulators: VendorSimulators
+    tmp_path: Path, simulators: VendorSimulators, caplog: pytest.LogCaptureFixture
 ) -> None:
     config = Config.from_dict(
         {"statsig": [{"name": "a", "period": "2026-10"}, {"name": "b", "period": "2026-10"}]}, source="code"
@@ -243,6 +244,8 @@ def test_a_run_stopped_by_ctrl_c_returns_interrupted_with_what_it_finished(
     assert manifest["summary"]["state"] == "interrupted"
     assert result.summary is not None
     assert result.summary.state == "interrupted"
+    gc.collect()  # the run's task, collected: its KeyboardInterrupt was retrieved, nothing is logged
+    assert [r.getMessage() for r in caplog.records if "never retrieved" in r.getMessage()] == []
 
 
 def test_run_writes_nothing_to_stderr_in_a_script_without_logging_configured(

@@ -7,11 +7,11 @@ Python, ``--organization-id`` on the command line, ``usage.toml: edge_impulse[1]
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator
 from datetime import date
 
-import attrs
 import pytest
 from usage_reports import EdgeImpulseUsageReport, InvalidRequest, Period, StatsigUsageReport
 from usage_reports._fields import METADATA_KEY, FieldError, Text, positive_int, specs
@@ -58,10 +58,10 @@ def test_one_organization_id_declaration_serves_python_the_cli_and_the_config(
     ]
     # ...and the listings share the very same declaration
     for query in (TenantsQuery, ReportsQuery):
-        field = attrs.fields_dict(query)["organization_id"]
+        field = {f.name: f for f in dataclasses.fields(query)}["organization_id"]
         assert (
             field.metadata[METADATA_KEY]
-            == attrs.fields_dict(EdgeImpulseUsageReport)["organization_id"].metadata[METADATA_KEY]
+            == {f.name: f for f in dataclasses.fields(EdgeImpulseUsageReport)}["organization_id"].metadata[METADATA_KEY]
         )
 
 

@@ -33,6 +33,7 @@ FIRST_USE_ONLY = (
     "usage_reports._providers.edge_impulse",
     "usage_reports._providers.altostrat",
     "usage_reports._providers.statsig",
+    "usage_reports._measures",
 )
 
 
@@ -52,10 +53,29 @@ def test_importing_the_package_loads_no_engine_vendor_or_attrs() -> None:
 
 def test_naming_one_vendors_request_loads_that_vendor_only() -> None:
     loaded = _loaded_after("from usage_reports import UsageReports, StatsigUsageReport")
-    assert "usage_reports._providers.statsig" in loaded
+    assert "usage_reports._providers.statsig._model" in loaded
     assert "usage_reports._providers.edge_impulse" not in loaded
     assert "usage_reports._providers.altostrat" not in loaded
     assert "usage_reports._engine" not in loaded
+
+
+def test_naming_a_request_loads_neither_attrs_nor_its_descriptor_nor_the_contract() -> None:
+    """B5's first line: the value classes are dataclasses (attrs alone is a sixth of ``import httpx``), and the
+    descriptor (CLI, listings, adapter, measured usage) waits for the registry."""
+    for request in ("StatsigUsageReport", "EdgeImpulseUsageReport", "AltostratUsagePdf"):
+        loaded = _loaded_after(f"from usage_reports import UsageReports, {request}, Period")
+        assert sorted(m for m in loaded if m.endswith("._provider")) == []
+        assert sorted({"attrs", "attr", "usage_reports._contract", "usage_reports._measures"} & loaded) == []
+
+
+def test_the_registry_loads_every_descriptor() -> None:
+    code = "from usage_reports._providers import providers\nprint([p.name for p in providers()])"
+    loaded = _loaded_after(code)
+    assert {
+        "usage_reports._providers.edge_impulse._provider",
+        "usage_reports._providers.altostrat._provider",
+        "usage_reports._providers.statsig._provider",
+    } <= loaded
 
 
 def test_every_public_name_imports_and_is_listed() -> None:

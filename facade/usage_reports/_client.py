@@ -223,12 +223,12 @@ class _BaseUsageReports:
                     f"not {type(settings).__name__}"
                 )
             # Another credential for this call; the base URL, unless given, stays the client's.
-            # (Every provider's settings are attrs classes with a base_url field; the attrs plugin cannot see
-            # that through the ProviderSettings protocol.)
-            import attrs
+            # (Every provider's settings are value objects, frozen dataclasses, with a base_url field; mypy cannot
+            # see that through the ProviderSettings protocol.)
+            import dataclasses
 
             configured = (
-                settings if settings.base_url else attrs.evolve(settings, base_url=configured.base_url)  # type: ignore[misc]
+                settings if settings.base_url else dataclasses.replace(settings, base_url=configured.base_url)  # type: ignore[type-var]
             )
             redact = redact.with_secrets(settings.secrets())
         configured.require_credentials()

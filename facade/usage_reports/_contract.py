@@ -44,7 +44,11 @@ class ReportRequest(Protocol):
 
 
 class ProviderSettings(Protocol):
-    """One provider's credentials and base URL; secrets never show in a repr."""
+    """One provider's credentials and base URL; secrets never show in a repr.
+
+    A value object (``_fields.value_object``, a frozen dataclass): the client gives it another base URL
+    with ``dataclasses.replace``.
+    """
 
     @property
     def base_url(self) -> str | None: ...

@@ -1,7 +1,7 @@
-"""Request fields declared once: what a field means, how it is named and checked, from Python, CLI and config.
+"""Value classes and their fields, declared once: what a field means, how it is named and checked.
 
-A request (or a listing's parameters) is an attrs class whose fields are made
-by :func:`field`. Its ``metadata`` carries everything each surface needs:
+A request (or a listing's parameters) is a :func:`value_object` class whose fields are made by :func:`field`.
+Its ``metadata`` carries everything each surface needs:
 
 - ``help``: one line, for ``--help`` and the generated config example;
 - ``option``: the CLI option (default ``--account-id`` for ``account_id``);
@@ -17,6 +17,9 @@ by :func:`field`. Its ``metadata`` carries everything each surface needs:
 - ``many``: in a config only, the key may also hold a list of values (one
   request each) or a word standing for every value, found at run time.
 
+A field that is no request parameter (a setting's credential, a period's bounds) is made by :func:`checked`:
+a conversion, and ``secret=True`` for a value shown as ``'***'`` in the repr.
+
 Rules over several fields (:class:`OneOf`, :class:`Requires`, :class:`Holds`)
 are data too, on the class's ``rules``; their messages are templates whose
 ``{field}`` placeholders each surface fills with its own names.
@@ -25,21 +28,31 @@ The CLI derives its options (``cli._args.add_options``) and the config its keys,
 its example and its checks (``batch._config``) from these declarations; no
 vendor writes argparse or config code. This module is core: it imports no
 argparse, no batch and no cli.
+
+Why dataclasses here, where the rest of the library uses attrs: these are the classes a user names first
+(``from usage_reports import UsageReports`` and a request class), and importing attrs alone costs about 12 ms,
+a sixth of ``import httpx`` (BENCHMARKS.md, B5). :func:`value_object` is the standard library's frozen dataclass
+plus the three things attrs gave these classes: each field checked (and converted) as the instance is made, the
+class's ``rules`` checked after them, and secrets masked in the repr. The declarations' own records
+(:class:`Spec`, the rules) are named tuples, for the same reason.
 """
 
-from __future__ import annotations
-
+import dataclasses
 from collections.abc import Callable, Generator, Mapping, Sequence
-from typing import Any, Final, TypeVar
-
-import attrs
+from typing import Any, Final, NamedTuple, TypeVar, cast, dataclass_transform
 
 from ._exceptions import InvalidRequest
 
 T = TypeVar("T")
 
-#: The key of a field's ``metadata`` holding its :class:`Spec`.
+#: The key of a field's ``metadata`` holding its declaration (what :func:`specs` reads).
 METADATA_KEY: Final = "usage_reports"
+#: The key of a field's ``metadata`` holding the conversion of a :func:`checked` field.
+CHECK_KEY: Final = "usage_reports.check"
+#: The key of a field's ``metadata`` marking a secret (``'***'`` in the repr).
+MASK_KEY: Final = "usage_reports.secret"
+#: A field without a default.
+MISSING: Final[Any] = dataclasses.MISSING
 
 #: A conversion: a raw value (Text from the CLI, a TOML value, a Python value) to the typed value; FieldError.
 Convert = Callable[[Any], Any]
@@ -68,8 +81,7 @@ def kind_of(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
-@attrs.frozen
-class Many:
+class Many(NamedTuple):
     """In a config, the key may hold a list of values (one request each) or ``every`` (all of them, listed each run).
 
     ``expand(settings, values)`` is a flow of API calls returning every value, given the entry's other
@@ -78,20 +90,17 @@ class Many:
     """
 
     every: str | None = None
-    expand: Callable[[object, Mapping[str, object]], Generator[Any, Any, Sequence[object]]] | None = attrs.field(
-        default=None, repr=False
-    )
+    expand: Callable[[object, Mapping[str, object]], Generator[Any, Any, Sequence[object]]] | None = None
     describe: str = ""
     single: tuple[str, ...] = ()
 
 
-@attrs.frozen
-class Spec:
+class Spec(NamedTuple):
     """A declared field, as every surface reads it."""
 
     name: str
     help: str
-    convert: Convert = attrs.field(repr=False)
+    convert: Convert
     option: str
     key: str
     metavar: str
@@ -104,11 +113,10 @@ class Spec:
 
     @property
     def has_default(self) -> bool:
-        return self.default is not attrs.NOTHING
+        return self.default is not MISSING
 
 
-@attrs.frozen
-class _Declared:
+class _Declared(NamedTuple):
     help: str
     convert: Convert
     option: str | None
@@ -125,7 +133,7 @@ def field(
     *,
     help: str,
     convert: Convert,
-    default: Any = attrs.NOTHING,
+    default: Any = MISSING,
     option: str | None = None,
     key: str | None = None,
     metavar: str | None = None,
@@ -136,37 +144,102 @@ def field(
     period: bool = False,
     cli: bool = True,
 ) -> Any:
-    """An attrs field declared once for Python, the CLI and the config (see the module's docstring).
+    """A field declared once for Python, the CLI and the config (see the module's docstring).
 
     From Python, ``convert`` checks the value (and may normalise it); ``None`` is always allowed for a field
     whose default is ``None``. ``cli=False``: a key of the config (what a batch does beside the download), with
     no command-line option.
     """
     declared = _Declared(help, convert, option, key, metavar, example, required, many, period, cli)
-    return attrs.field(default=default, kw_only=kw_only, validator=_checked, metadata={METADATA_KEY: declared})
+    return dataclasses.field(default=default, kw_only=kw_only, metadata={METADATA_KEY: declared})
 
 
-def _checked(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    declared: _Declared = attribute.metadata[METADATA_KEY]
-    if value is None and attribute.default is None:
-        return
-    try:
-        converted = declared.convert(value)
-    except FieldError as exc:
-        raise InvalidRequest(f"{type(instance).__name__}.{attribute.name} {exc}") from None
-    if converted is not value:
-        object.__setattr__(instance, attribute.name, converted)  # the typed value (the instance is still being made)
+def checked(
+    convert: Convert,
+    *,
+    default: Any = MISSING,
+    factory: Callable[[], Any] | None = None,
+    secret: bool = False,
+    kw_only: bool = False,
+) -> Any:
+    """A field that is no request parameter: ``convert`` checks (and may normalise) its value, as :func:`field`'s.
+
+    ``secret=True``: the repr shows ``'***'`` for it. ``factory``: the default is made per instance.
+    """
+    metadata = {CHECK_KEY: convert, MASK_KEY: secret}
+    if factory is not None:
+        return dataclasses.field(default_factory=factory, kw_only=kw_only, metadata=metadata)
+    return dataclasses.field(default=default, kw_only=kw_only, metadata=metadata)
+
+
+def _conversion(spec: dataclasses.Field[Any]) -> Convert | None:
+    declared = spec.metadata.get(METADATA_KEY)
+    if isinstance(declared, _Declared):
+        return declared.convert
+    convert: Convert | None = spec.metadata.get(CHECK_KEY)
+    return convert
+
+
+def check_fields(instance: object) -> None:
+    """Each field's conversion, in order: InvalidRequest naming ``Class.field``; the typed value is kept."""
+    for spec in dataclasses.fields(instance):  # type: ignore[arg-type]
+        convert = _conversion(spec)
+        value = getattr(instance, spec.name)
+        if convert is None or (value is None and spec.default is None):
+            continue
+        try:
+            converted = convert(value)
+        except FieldError as exc:
+            raise InvalidRequest(f"{type(instance).__name__}.{spec.name} {exc}") from None
+        if converted is not value:
+            object.__setattr__(instance, spec.name, converted)  # the typed value (the instance is still being made)
+
+
+def _repr(self: object) -> str:
+    shown = []
+    for spec in dataclasses.fields(self):  # type: ignore[arg-type]
+        if not spec.repr:
+            continue
+        value = getattr(self, spec.name)
+        text = ("None" if value is None else "'***'") if spec.metadata.get(MASK_KEY) else repr(value)
+        shown.append(f"{spec.name}={text}")
+    return f"{type(self).__qualname__}({', '.join(shown)})"
+
+
+C = TypeVar("C", bound=type)
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field, checked, dataclasses.field))
+def value_object(cls: C) -> C:
+    """A frozen dataclass whose fields are checked as an instance is made, then its ``rules``.
+
+    A ``__post_init__`` of the class runs between the two (for a check over several fields that is not a rule).
+    The repr masks secrets. Equality and hashing are the dataclass's (by value, same class only).
+    """
+    own: Callable[[Any], None] | None = cls.__dict__.get("__post_init__")
+
+    def __post_init__(self: Any) -> None:
+        check_fields(self)
+        if own is not None:
+            own(self)
+        check_rules(self)
+
+    __post_init__.__qualname__ = f"{cls.__qualname__}.__post_init__"
+    setattr(cls, "__post_init__", __post_init__)  # noqa: B010 - a method put on the class being made
+    setattr(cls, "__repr__", _repr)  # noqa: B010
+    made: Any = dataclasses.dataclass(frozen=True, repr=False)(cls)
+    return cast(C, made)
 
 
 def specs(cls: type) -> tuple[Spec, ...]:
-    """The declared fields of an attrs class, in order (fields made without :func:`field` are left out)."""
+    """The declared fields of a value class, in order (fields made without :func:`field` are left out)."""
     found = []
-    for attribute in attrs.fields(cls):
+    for attribute in dataclasses.fields(cls):
         declared = attribute.metadata.get(METADATA_KEY)
         if not isinstance(declared, _Declared):
             continue
         name = attribute.name
-        required = declared.required if declared.required is not None else attribute.default is attrs.NOTHING
+        required = declared.required if declared.required is not None else attribute.default is MISSING
         found.append(
             Spec(
                 name=name,
@@ -193,8 +266,7 @@ def takes_period(cls: type) -> bool:
 # --- rules over several fields -----------------------------------------------------------------------
 
 
-@attrs.frozen
-class OneOf:
+class OneOf(NamedTuple):
     """Exactly one of these groups of fields is given (a group is given when any of its fields is)."""
 
     groups: tuple[tuple[str, ...], ...]
@@ -205,8 +277,7 @@ class OneOf:
         return tuple(name for group in self.groups for name in group)
 
 
-@attrs.frozen
-class Requires:
+class Requires(NamedTuple):
     """``field`` given needs ``needs`` given."""
 
     field: str
@@ -217,12 +288,11 @@ class Requires:
         return (self.field, self.needs)
 
 
-@attrs.frozen
-class Holds:
+class Holds(NamedTuple):
     """``test`` of these fields' typed values holds, whenever all of them are given."""
 
     names: tuple[str, ...]
-    test: Callable[..., bool] = attrs.field(repr=False)
+    test: Callable[..., bool]
     message: str
 
     def fields(self) -> tuple[str, ...]:
@@ -232,8 +302,7 @@ class Holds:
 Rule = OneOf | Requires | Holds
 
 
-@attrs.frozen
-class Broken:
+class Broken(NamedTuple):
     """A rule the values break: the rule, which way (for OneOf: "both" or "neither"), and the message."""
 
     rule: Rule
@@ -272,7 +341,7 @@ def broken(cls: type, values: Mapping[str, object], names: Mapping[str, str]) ->
 
 
 def check_rules(instance: object) -> None:
-    """From ``__attrs_post_init__``: InvalidRequest naming the class when the values break a rule."""
+    """After the fields' checks (:func:`value_object`): InvalidRequest naming the class when the values break a rule."""
     cls = type(instance)
     values = {name: getattr(instance, name) for rule in rules_of(cls) for name in rule.fields()}
     problems = broken(cls, values, {})
@@ -324,6 +393,7 @@ def positive_seconds(value: object) -> float:
 
 
 __all__ = [
+    "MISSING",
     "FieldError",
     "Holds",
     "Many",
@@ -334,7 +404,9 @@ __all__ = [
     "Text",
     "boolean",
     "broken",
+    "check_fields",
     "check_rules",
+    "checked",
     "field",
     "kind_of",
     "positive_int",
@@ -342,4 +414,5 @@ __all__ = [
     "rules_of",
     "specs",
     "takes_period",
+    "value_object",
 ]

@@ -6,10 +6,8 @@ import re
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import attrs
-
 from ._exceptions import InvalidRequest
-from ._fields import FieldError, kind_of
+from ._fields import FieldError, checked, kind_of, value_object
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo  # imported by zone(), when a period is first made (it loads sysconfig)
@@ -80,9 +78,10 @@ def zone(name: str | None) -> ZoneInfo:
         raise InvalidRequest(f"unknown time zone {name!r}; use an IANA name like Europe/Berlin or UTC") from None
 
 
-def _aware(instance: object, attribute: attrs.Attribute[datetime], value: object) -> None:
+def _aware(value: object) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidRequest(f"Period.{attribute.name} must be a datetime with a time zone")
+        raise FieldError("must be a datetime with a time zone")
+    return value
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -93,7 +92,7 @@ def _next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-@attrs.frozen
+@value_object
 class Period:
     """A span of time: aware ``start``, exclusive ``end``.
 
@@ -102,10 +101,10 @@ class Period:
     current time), in the time zone ``tz`` (an IANA name; default UTC).
     """
 
-    start: datetime = attrs.field(validator=_aware)
-    end: datetime = attrs.field(validator=_aware)
+    start: datetime = checked(_aware)
+    end: datetime = checked(_aware)
 
-    def __attrs_post_init__(self) -> None:
+    def __post_init__(self) -> None:
         if self.end <= self.start:
             raise InvalidRequest(f"Period: end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
 

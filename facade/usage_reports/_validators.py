@@ -2,40 +2,20 @@
 
 A value object that exists is valid: bad input raises InvalidRequest (also a
 ValueError) naming the class and field, before anything is sent. Each check
-is a conversion (``_fields``) whose text names no field; the attrs validators
-below prefix ``Class.field``, and :func:`env_value` prefixes the environment
+is a conversion (``_fields``) whose text names no field; ``_fields.check_fields``
+prefixes ``Class.field``, and :func:`env_value` prefixes the environment
 variable the value came from, at the moment the value is read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
-import attrs
 import httpx
 
 from ._exceptions import InvalidRequest
 from ._fields import FieldError, kind_of
-from ._fields import positive_int as positive_int_value
 from ._urls import insecure_reason
-
-
-def mask(value: str | None) -> str:
-    """The repr of a secret field."""
-    return "None" if value is None else "'***'"
-
-
-def _validator(convert: Callable[[Any], object]) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
-    def validate(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is None and attribute.default is None:
-            return
-        try:
-            convert(value)
-        except FieldError as exc:
-            raise InvalidRequest(f"{type(instance).__name__}.{attribute.name} {exc}") from None
-
-    return validate
 
 
 def secret_value(value: object) -> str:
@@ -60,12 +40,6 @@ def base_url_value(value: object) -> str:
     return value
 
 
-#: attrs validators: InvalidRequest naming ``Class.field``.
-positive_int = _validator(positive_int_value)
-base_url = _validator(base_url_value)
-optional_secret = _validator(secret_value)
-
-
 def env_value(environ: Mapping[str, str], name: str, convert: Callable[[str], object] | None = None) -> str | None:
     """A variable's value, stripped; None when unset or blank. ``convert`` checks it, naming the variable."""
     value = environ.get(name, "").strip()
@@ -78,12 +52,8 @@ def env_value(environ: Mapping[str, str], name: str, convert: Callable[[str], ob
 
 
 __all__ = [
-    "base_url",
     "base_url_value",
     "env_value",
     "kind_of",
-    "mask",
-    "optional_secret",
-    "positive_int",
     "secret_value",
 ]

@@ -26,13 +26,15 @@ if TYPE_CHECKING:
     from .._contract import Provider
 
 
-#: The vendors this library ships, in registration order: the module of each home, whose ``PROVIDER`` is its
-#: descriptor. Named as data, as fsspec's ``known_implementations`` are: the registry imports a home when first
-#: asked, and nothing else of the package depends on any vendor (import-linter's "vendors" contract).
+#: The vendors this library ships, in registration order: the module of each home's descriptor (its
+#: ``PROVIDER``). Named as data, as fsspec's ``known_implementations`` are: the registry imports a descriptor when
+#: first asked, and nothing else of the package depends on any vendor (import-linter's "vendors" contract). A
+#: home's ``__init__`` holds only the classes a user names, so naming one loads neither the descriptor nor the
+#: contract it is written in (BENCHMARKS.md, B5).
 BUILT_IN: Final = (
-    "usage_reports._providers.edge_impulse",
-    "usage_reports._providers.altostrat",
-    "usage_reports._providers.statsig",
+    "usage_reports._providers.edge_impulse._provider",
+    "usage_reports._providers.altostrat._provider",
+    "usage_reports._providers.statsig._provider",
 )
 
 

@@ -18,6 +18,7 @@ log records to the ``usage_reports`` logger, the outcome to a ``RunResult``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import os
@@ -964,6 +965,19 @@ def _run_stopping_on_signals(work: Coroutine[Any, Any, RunResult]) -> RunResult:
                 if not received:
                     raise
                 raise Terminated(received[0]) from None
+            except BaseException:
+                # A KeyboardInterrupt raised inside the run (by an observer, say) leaves the loop through the task
+                # that raised it, with the run still pending: the run is cancelled and unwound here (the manifest
+                # says interrupted), and its outcome retrieved, so no task is left to log "Task exception was never
+                # retrieved" whenever it is collected.
+                for task in main:
+                    if not task.done():
+                        task.cancel()
+                        with contextlib.suppress(BaseException):
+                            loop.run_until_complete(task)
+                    if not task.cancelled():
+                        task.exception()
+                raise
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

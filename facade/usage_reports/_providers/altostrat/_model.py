@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import ClassVar, Final
 
-import attrs
-
 from ..._exceptions import MissingCredentials
-from ..._fields import FieldError, field
-from ..._validators import base_url, base_url_value, env_value, mask, optional_secret, secret_value
+from ..._fields import FieldError, checked, field, value_object
+from ..._validators import base_url_value, env_value, secret_value
 
 MAX_WORKSPACE_ID_LENGTH: Final = 200
 
@@ -32,7 +31,7 @@ def _workspace_id(value: object) -> str:
     return str(value)  # a plain str, also from the command line's text
 
 
-@attrs.frozen
+@value_object
 class AltostratUsagePdf:
     """An Altostrat workspace's organization usage, as a PDF."""
 
@@ -45,7 +44,7 @@ class AltostratUsagePdf:
 
     #: The UTC day the PDF is taken: it is a snapshot of the workspace's usage, with no period of its own.
     #: Set when the request is made; its name and its manifest record carry it, so each day's is its own file.
-    taken_on: date = attrs.field(factory=lambda: datetime.now(UTC).date(), kw_only=True)
+    taken_on: date = dataclasses.field(default_factory=lambda: datetime.now(UTC).date(), kw_only=True)
 
     provider: ClassVar[str] = "altostrat"
 
@@ -58,12 +57,12 @@ class AltostratUsagePdf:
         return {"workspace_id": self.workspace_id, "taken_on": self.taken_on.isoformat()}
 
 
-@attrs.frozen
+@value_object
 class Altostrat:
     """Altostrat Workspaces. The token is sent as ``Authorization: Bearer``."""
 
-    token: str | None = attrs.field(default=None, repr=mask, validator=optional_secret)
-    base_url: str | None = attrs.field(default=None, validator=base_url)
+    token: str | None = checked(secret_value, default=None, secret=True)
+    base_url: str | None = checked(base_url_value, default=None)
 
     DEFAULT_BASE_URL: ClassVar[str] = "https://v1.api.altostrat.io"
     ENV_TOKEN: ClassVar[str] = "ALTOSTRAT_TOKEN"  # noqa: S105 - a variable name, not a secret

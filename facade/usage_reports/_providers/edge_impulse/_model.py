@@ -8,9 +8,7 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping
 from typing import Any, ClassVar, Final
 
-import attrs
-
-from ..._fields import Many, OneOf, boolean, check_rules, field, positive_int, positive_seconds
+from ..._fields import Many, OneOf, boolean, field, positive_int, positive_seconds, value_object
 from ..._periods import Period, period_value
 from ._settings import EdgeImpulse, ReportInfo, ReportStatus, Tenant
 
@@ -51,7 +49,7 @@ def inner_organization_id_field(many: Many | None = None) -> Any:
     )
 
 
-@attrs.frozen
+@value_object
 class EdgeImpulseUsageReport:
     """A white-label tenant's usage report (a CSV, reached through a 302): by ``report_id``, or by ``period``.
 
@@ -110,9 +108,6 @@ class EdgeImpulseUsageReport:
         ),
     )
 
-    def __attrs_post_init__(self) -> None:
-        check_rules(self)
-
     @property
     def suggested_filename(self) -> str:
         which = self.period.label if self.period is not None else str(self.report_id)
@@ -130,7 +125,7 @@ class EdgeImpulseUsageReport:
         return parameters
 
 
-@attrs.frozen
+@value_object
 class EdgeImpulseComputeTime:
     """A tenant's compute time over a period, saved as the vendor's JSON (``.../usage/computeTime``), bytes unchanged.
 
@@ -157,14 +152,14 @@ class EdgeImpulseComputeTime:
         }
 
 
-@attrs.frozen
+@value_object
 class TenantsQuery:
     """The parameters of ``edge-impulse-tenants``: one white label."""
 
     organization_id: int = organization_id_field()
 
 
-@attrs.frozen
+@value_object
 class ReportsQuery:
     """The parameters of ``edge-impulse-reports``: one tenant of a white label."""
 

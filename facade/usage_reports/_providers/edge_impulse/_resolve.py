@@ -5,6 +5,7 @@ Built on the lifecycle's primitives (``_lifecycle``); see its docstring for the 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Final
 
@@ -54,13 +55,19 @@ def resolve(
     finished = [r for r in matching if r.status == "finished"]
     if finished:
         chosen = max(finished, key=lambda r: (r.created, r.id))
-        return attrs.evolve(request, report_id=chosen.id, period=None), {"report_id": chosen.id, "report": "reused"}
+        return dataclasses.replace(request, report_id=chosen.id, period=None), {
+            "report_id": chosen.id,
+            "report": "reused",
+        }
     for pending in sorted(
         (r for r in matching if r.status == "pending"), key=lambda r: (r.created, r.id), reverse=True
     ):
         done, clock = yield from _wait_for(settings, request, pending.id, clock, where)
         if done.status == "finished":
-            return attrs.evolve(request, report_id=done.id, period=None), {"report_id": done.id, "report": "awaited"}
+            return dataclasses.replace(request, report_id=done.id, period=None), {
+                "report_id": done.id,
+                "report": "awaited",
+            }
         # someone else's report failed: ignored, like any earlier failure
     job_id = yield from create_report(settings, org, inner, period)
     report_id, clock = yield from _find_by_job(settings, request, job_id, clock, where)
@@ -72,7 +79,7 @@ def resolve(
             provider=PROVIDER,
             status_code=None,
         )
-    return attrs.evolve(request, report_id=report_id, period=None), {"report_id": report_id, "report": "created"}
+    return dataclasses.replace(request, report_id=report_id, period=None), {"report_id": report_id, "report": "created"}
 
 
 def _find_by_job(

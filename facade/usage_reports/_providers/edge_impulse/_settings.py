@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar, Literal
 
-import attrs
-
 from ..._exceptions import InvalidRequest, MissingCredentials
+from ..._fields import checked, value_object
 from ..._periods import Period
-from ..._validators import base_url, base_url_value, env_value, mask, optional_secret, secret_value
+from ..._validators import base_url_value, env_value, secret_value
 
 
-def _one_credential(instance: EdgeImpulse, attribute: attrs.Attribute[str | None], value: str | None) -> None:
-    if value is not None and instance.api_key is not None:
-        raise InvalidRequest("EdgeImpulse: give api_key or jwt, not both")
-
-
-@attrs.frozen
+@value_object
 class EdgeImpulse:
     """Edge Impulse (white-label admin). An API key is sent as ``x-api-key``; a JWT as ``x-jwt-token``.
 
@@ -26,20 +21,24 @@ class EdgeImpulse:
     with neither given, is an error rather than a silent choice.
     """
 
-    api_key: str | None = attrs.field(default=None, repr=mask, validator=optional_secret)
-    jwt: str | None = attrs.field(default=None, repr=mask, validator=[optional_secret, _one_credential])
-    base_url: str | None = attrs.field(default=None, validator=base_url)
+    api_key: str | None = checked(secret_value, default=None, secret=True)
+    jwt: str | None = checked(secret_value, default=None, secret=True)
+    base_url: str | None = checked(base_url_value, default=None)
 
     DEFAULT_BASE_URL: ClassVar[str] = "https://studio.edgeimpulse.com/v1"
     ENV_API_KEY: ClassVar[str] = "EDGE_IMPULSE_API_KEY"
     ENV_JWT: ClassVar[str] = "EDGE_IMPULSE_JWT"
     ENV_BASE_URL: ClassVar[str] = "EDGE_IMPULSE_BASE_URL"
 
+    def __post_init__(self) -> None:
+        if self.api_key is not None and self.jwt is not None:
+            raise InvalidRequest("EdgeImpulse: give api_key or jwt, not both")
+
     def with_environment(self, environ: Mapping[str, str]) -> EdgeImpulse:
         """Fill what was not given from the environment; a credential given here wins over both variables."""
         url = self.base_url or env_value(environ, self.ENV_BASE_URL, base_url_value)
         if self.api_key or self.jwt:
-            return attrs.evolve(self, base_url=url)
+            return dataclasses.replace(self, base_url=url)
         api_key = env_value(environ, self.ENV_API_KEY, secret_value)
         jwt = env_value(environ, self.ENV_JWT, secret_value)
         if api_key and jwt:
@@ -69,7 +68,7 @@ class EdgeImpulse:
 ReportStatus = Literal["pending", "failed", "finished"]
 
 
-@attrs.frozen
+@value_object
 class Tenant:
     """An inner organization of a white label."""
 
@@ -78,7 +77,7 @@ class Tenant:
     created: datetime
 
 
-@attrs.frozen
+@value_object
 class ReportInfo:
     """One usage report of a tenant, as the listing shows it."""
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import ClassVar, Final
 
-import attrs
-
 from ..._exceptions import InvalidRequest, MissingCredentials
-from ..._fields import FieldError, Holds, OneOf, Requires, Text, check_rules, field
+from ..._fields import FieldError, Holds, OneOf, Requires, Text, checked, field, value_object
 from ..._periods import Period, period_value, timestamp_value
-from ..._validators import base_url, base_url_value, env_value, mask, optional_secret, secret_value
+from ..._validators import base_url_value, env_value, secret_value
 
 #: Statsig's published limits per key: 100 requests / 10 s and 900 / 15 min.
 STATSIG_RATE_LIMITS: Final[tuple[tuple[int, float], ...]] = ((100, 10.0), (900, 900.0))
@@ -103,7 +102,7 @@ def _format_ms(ms: int) -> str:
     return day
 
 
-@attrs.frozen
+@value_object
 class StatsigUsageReport:
     """A Statsig project's usage billing report for [start, end), as a CSV: by ``period``, or by ``end`` and ``start``.
 
@@ -142,9 +141,6 @@ class StatsigUsageReport:
         Holds(("start", "end"), _before, "{start} must be before {end}"),
     )
 
-    def __attrs_post_init__(self) -> None:
-        check_rules(self)
-
     @property
     def end_ms(self) -> int:
         if self.period is not None:
@@ -175,19 +171,15 @@ class StatsigUsageReport:
 
 def _to_limits(value: object) -> tuple[tuple[int, float], ...]:
     try:
-        return tuple((int(count), float(seconds)) for count, seconds in value)  # type: ignore[attr-defined]
+        limits = tuple((int(count), float(seconds)) for count, seconds in value)  # type: ignore[attr-defined]
     except (TypeError, ValueError):
         raise InvalidRequest("Statsig.rate_limits must be (count, seconds) pairs, e.g. ((100, 10.0),)") from None
-
-
-def _validate_limits(
-    instance: object, attribute: attrs.Attribute[tuple[tuple[int, float], ...]], value: tuple[tuple[int, float], ...]
-) -> None:
-    if not all(count >= 1 and seconds > 0 for count, seconds in value):
+    if not all(count >= 1 and seconds > 0 for count, seconds in limits):
         raise InvalidRequest("Statsig.rate_limits must be (count, seconds) pairs, both positive; () disables the limit")
+    return limits
 
 
-@attrs.frozen
+@value_object
 class Statsig:
     """Statsig Console API. The Console key is sent as ``STATSIG-API-KEY``.
 
@@ -195,11 +187,9 @@ class Statsig:
     one client: ``((100, 10.0), (900, 900.0))`` by default, ``()`` for none.
     """
 
-    console_api_key: str | None = attrs.field(default=None, repr=mask, validator=optional_secret)
-    base_url: str | None = attrs.field(default=None, validator=base_url)
-    rate_limits: tuple[tuple[int, float], ...] = attrs.field(
-        default=STATSIG_RATE_LIMITS, converter=_to_limits, validator=_validate_limits
-    )
+    console_api_key: str | None = checked(secret_value, default=None, secret=True)
+    base_url: str | None = checked(base_url_value, default=None)
+    rate_limits: tuple[tuple[int, float], ...] = checked(_to_limits, default=STATSIG_RATE_LIMITS)
     api_version: str = STATSIG_API_VERSION
 
     DEFAULT_BASE_URL: ClassVar[str] = "https://statsigapi.net"
@@ -207,7 +197,7 @@ class Statsig:
     ENV_BASE_URL: ClassVar[str] = "STATSIG_BASE_URL"
 
     def with_environment(self, environ: Mapping[str, str]) -> Statsig:
-        return attrs.evolve(
+        return dataclasses.replace(
             self,
             console_api_key=self.console_api_key or env_value(environ, self.ENV_CONSOLE_API_KEY, secret_value),
             base_url=self.base_url or env_value(environ, self.ENV_BASE_URL, base_url_value),
