@@ -154,6 +154,25 @@ def test_a_destination_in_a_missing_folder_exits_2_naming_it(
     assert not dest.parent.exists()
 
 
+@pytest.mark.parametrize("command", ["usage", "charges"])
+def test_a_destination_whose_extension_names_another_format_is_refused_before_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    dest = tmp_path / "usage.xlsx"
+    rates = ["--rates", _rates(tmp_path)] if command == "charges" else []
+    assert main([command, str(tmp_path / "no-such-run"), *rates, "-o", str(dest)]) == 2
+    err = capsys.readouterr().err
+    assert f"-o {dest}: .xlsx is not a format this writes" in err
+    assert "no-such-run" not in err  # refused before any folder is read
+    assert not dest.exists()
+    # --format says what to write whatever the name; a name without an extension gets CSV
+    assert main(["usage", *_two_months(tmp_path), "--format", "csv", "-o", str(dest)]) == 0
+    assert dest.read_text(encoding="utf-8").startswith("provider,")
+    plain = tmp_path / "usage-2026.11"
+    assert main(["usage", *_two_months(tmp_path), "-o", str(plain)]) == 0
+    assert plain.read_text(encoding="utf-8").startswith("provider,")
+
+
 def test_parquet_needs_a_destination(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["usage", *_two_months(tmp_path), "--format", "parquet"]) == 2
     assert "--format parquet: give -o DEST" in capsys.readouterr().err

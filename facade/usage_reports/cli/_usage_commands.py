@@ -65,7 +65,8 @@ def _output_options(parser: argparse.ArgumentParser, default_name: str) -> None:
         "--format",
         choices=FORMATS,
         help="table (the default on a terminal), csv (the default otherwise), json (an array of objects) or parquet; "
-        f"with -o, the default follows its extension ({default_name}.parquet, .csv, .json)",
+        f"with -o, the default follows its extension ({default_name}.parquet, .csv, .json, .txt; another "
+        "extension is refused)",
     )
     parser.add_argument(
         "-o",
@@ -186,12 +187,22 @@ def example_rate_card() -> str:
 # --- handlers --------------------------------------------------------------------------------------------------
 
 
+#: What a destination's extension chooses when --format is not given (no extension: CSV).
+_SUFFIXES = {"csv": "csv", "parquet": "parquet", "json": "json", "txt": "table"}
+
+
 def _format(args: argparse.Namespace, out: Output) -> str:
     if args.format:
         chosen: str = args.format
     elif args.output:
-        suffix = str(args.output).rsplit(".", 1)[-1].lower() if "." in str(args.output) else ""
-        chosen = {"parquet": "parquet", "json": "json", "txt": "table"}.get(suffix, "csv")
+        name = str(args.output).rstrip("/").rsplit("/", 1)[-1]
+        suffix = name.rsplit(".", 1)[-1].lower() if "." in name.strip(".") else ""
+        if suffix and suffix not in _SUFFIXES and not suffix.isdigit():  # report.xlsx would get CSV bytes
+            raise UsageError(
+                f"-o {args.output}: .{suffix} is not a format this writes; end the name in .csv, .json, .parquet "
+                "or .txt (a table), or give --format"
+            )
+        chosen = _SUFFIXES.get(suffix, "csv")
     else:
         chosen = "table" if out.stdout.isatty() else "csv"
     if chosen == "parquet" and not args.output:
