@@ -33,8 +33,8 @@ class StatsigProvider(VendorProvider[StatsigUsageReport, Statsig]):
             "usage-reports statsig --start 2026-10-01 --end 2026-11-01 -o reports/",
         ),
         (
-            "a period ending at Berlin midnight, streamed to stdout",
-            "usage-reports statsig --end 2026-11-01T00:00:00+01:00 -o - | head",
+            "last month (UTC: Statsig's dates carry no zone), streamed to stdout",
+            "usage-reports statsig --period last-month -o - | head",
         ),
     )
 
