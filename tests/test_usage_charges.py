@@ -191,6 +191,7 @@ def test_a_price_for_some_tenants_only_leaves_the_others_unpriced(tmp_path: Path
     ("text", "message"),
     [
         ('currency = "euro"\n', r"currency: expected an ISO 4217 code"),
+        ("[statsig]\nbillable_events = 1\n", r'currency: missing; add the ISO 4217 code of your prices, e\.g\. currency = "EUR"$'),
         ('currency = "EUR"\n[statsig]\nbillable_events = 0\n', r"\[statsig\] billable_events: a price must be positive"),
         ('currency = "EUR"\n[statsig]\nbillable_events = -1\n', r"\[statsig\] billable_events: a price must be positive"),
         (

@@ -64,6 +64,10 @@ class RateCard:
     def from_dict(cls, document: Mapping[str, Any], *, source: str = "rate card") -> RateCard:
         """A rate card from its parsed TOML (floats as Decimal: ``tomllib.load(f, parse_float=Decimal)``)."""
         currency = document.get("currency")
+        if currency is None:
+            raise RateCardError(
+                f'{source}: currency: missing; add the ISO 4217 code of your prices, e.g. currency = "EUR"'
+            )
         if not isinstance(currency, str) or not _CURRENCY.match(currency):
             raise RateCardError(f'{source}: currency: expected an ISO 4217 code such as "EUR", got {currency!r}')
         issuer = document.get("invoice_issuer")
