@@ -191,7 +191,7 @@ def test_a_price_for_some_tenants_only_leaves_the_others_unpriced(tmp_path: Path
     ("text", "message"),
     [
         ('currency = "euro"\n', r"currency: expected an ISO 4217 code"),
-        ("[statsig]\nbillable_events = 1\n", r'currency: missing; add the ISO 4217 code of your prices, e\.g\. currency = "EUR"$'),
+        ("[statsig]\nbillable_events = 1\n", r'currency: missing; add the ISO 4217 code of your prices, e\.g\. currency = "EUR"'),
         ('currency = "EUR"\n[statsig]\nbillable_events = 0\n', r"\[statsig\] billable_events: a price must be positive"),
         ('currency = "EUR"\n[statsig]\nbillable_events = -1\n', r"\[statsig\] billable_events: a price must be positive"),
         (
@@ -210,7 +210,7 @@ def test_a_price_for_some_tenants_only_leaves_the_others_unpriced(tmp_path: Path
         ("currency = \n", r"not TOML"),
     ],
     ids=[
-        "currency", "zero", "negative", "digits", "string", "metric", "provider", "not-billed", "both", "tenant",
+        "currency", "no-currency", "zero", "negative", "digits", "string", "metric", "provider", "not-billed", "both", "tenant",
         "toml",
     ],
 )  # fmt: skip
