@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -56,6 +57,11 @@ def _connect(workdir: Path) -> duckdb.DuckDBPyConnection:
     # memory only what a query needs, so a year of tenants costs disk, not RAM
     con = duckdb.connect(str(workdir / "usage.duckdb"), config={"temp_directory": str(workdir / "spill")})
     con.execute("SET TimeZone = 'UTC'")  # timestamps are written in UTC
+    # a bulk insert writes each row group to the file as it fills instead of buffering five per thread first
+    # (~250 MiB of RSS inserting a year of tenants' CSV rows, B9; no slower measured); an older DuckDB has no such
+    # setting (nor that buffer)
+    with contextlib.suppress(duckdb.CatalogException):
+        con.execute("SET write_buffer_row_group_count = 1")
     return con
 
 
