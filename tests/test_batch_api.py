@@ -178,9 +178,10 @@ def test_config_error_problems_are_a_list_of_problem(tmp_path: Path) -> None:
         Config.from_dict({"statsig": [{"name": "web", "colour": "blue"}], "nope": []}, source="code")
     problems = info.value.problems
     assert isinstance(problems, list)
-    assert len(problems) == 2
+    assert len(problems) == 3  # the unknown key does not hide the entry's missing period
     assert all(isinstance(p, Problem) for p in problems)
     assert any(p.message.startswith("code: statsig[1] (web).colour: unknown key") for p in problems)
+    assert any(p.message.startswith("code: statsig[1] (web).period: missing") for p in problems)
     assert str(info.value) == "\n".join(problems)
 
     structured = ConfigError.of([Problem("statsig[1]", "period", "missing"), Problem(None, None, "two")])

@@ -127,3 +127,19 @@ def test_a_list_in_a_config_gives_one_request_per_value_and_all_an_expansion() -
     assert getattr(every.request, "describe", None) == "every tenant of organization 1"
     with pytest.raises(ConfigError, match=r'report_id: names one inner_organization_id, not "all"'):
         parse_config_text(text.format('"all"') + "report_id = 3\nperiod = '2026-10'\n", "c.toml")
+
+
+def test_an_entry_s_bad_period_or_unknown_key_does_not_hide_its_field_errors() -> None:
+    """One run shows every mistake of an entry: its request keys are checked after its own keys failed."""
+    text = (
+        "[[edge_impulse]]\norganization_id = 0\ninner_organization_id = 2\nperiod = '2026-13'\n"
+        "[[statsig]]\nstat = 1\nend = 'soon'\n"
+    )
+    with pytest.raises(ConfigError) as refused:
+        parse_config_text(text, "usage.toml")
+    problems = [str(problem) for problem in refused.value.problems]
+    assert any(p.startswith("usage.toml: edge_impulse[1].period: ") for p in problems)
+    assert "usage.toml: edge_impulse[1].organization_id: must be a positive integer, got 0" in problems
+    assert any(p.startswith("usage.toml: statsig[1].stat: unknown key") for p in problems)
+    assert any(p.startswith("usage.toml: statsig[1].end: ") for p in problems)
+    assert not any("period: missing" in p for p in problems)  # the bad period is reported once, not as missing

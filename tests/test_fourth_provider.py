@@ -194,8 +194,10 @@ def test_the_config_derives_its_keys_checks_and_example_from_the_declared_fields
         assert config.entries[0].request == AcmeUsage(7, period=OCTOBER)
         with pytest.raises(ConfigError) as info:
             parse_config_text("[[acme]]\naccount_id = 0\nacount = 1\n", "c.toml")
-        assert info.value.problems == [
-            "c.toml: acme[1].acount: unknown key; acme entries take account_id, credential_env, credential_file, name, period"
+        assert info.value.problems == [  # every mistake of the entry: the unknown key hides none of the others
+            "c.toml: acme[1].acount: unknown key; acme entries take account_id, credential_env, credential_file, name, period",
+            "c.toml: acme[1].account_id: must be a positive integer, got 0",
+            "c.toml: acme[1].period: missing; give the entry a period, or set [defaults] period",
         ]
         with pytest.raises(ConfigError) as info:
             parse_config_text("[[acme]]\naccount_id = 0\n", "c.toml")

@@ -311,13 +311,12 @@ def _entries(
             kinds = " or ".join(repr(kind) for kind in provider.credential_kinds)
             problems.append(f"{where}.credential_type: expected {kinds}, got {text!r}")
     period = default_period if provider.takes_period else None
+    period_failed = default_failed and "period" not in fields
     if "period" in fields and provider.takes_period:
         period = _period(fields["period"], f"{where}.period", zone_name, as_of, problems)
-    if problems:
-        raise ConfigError(*problems)
-    requests, found = request_from_mapping(
-        provider.request_type, fields, where, period, period_failed=default_failed and "period" not in fields
-    )
+        period_failed = period is None  # reported above: its absence is not blamed again
+    # The request's own keys are checked even when the keys above failed: one run shows every mistake of an entry.
+    requests, found = request_from_mapping(provider.request_type, fields, where, period, period_failed=period_failed)
     problems += found
     if problems:
         raise ConfigError(*problems)
